@@ -78,17 +78,22 @@ class MappedRecord:
     """The RDF of one source record: the triples of its named graph, and what looked wrong.
 
     ``subject`` is the record's main resource (the model, publisher or collection page);
+    ``topics`` every resource the record itself describes (default: just ``subject``), as opposed
+    to the stubs it emits for resources described by other records;
     ``warnings`` are human-readable notes about values that were dropped or repaired;
-    ``error`` is set when the record could not be mapped at all (it is then quarantined).
+    ``error`` is set when the record could not be mapped at all (it is then quarantined);
+    ``content_hash`` is the raw record's hash, set by the pipeline to skip unchanged records.
     """
 
     source: str
     record_id: str
     graph: NamedNode
     subject: NamedNode | None = None
+    topics: list[NamedNode] = field(default_factory=list)
     triples: list[Triple] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    content_hash: str = ""
 
     def add(self, subject: NamedNode | BlankNode, predicate: NamedNode, obj: Term | None) -> None:
         """Add a triple; a ``None`` object (a value the term helpers rejected) is skipped."""
