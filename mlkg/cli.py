@@ -163,8 +163,8 @@ def crawl(ctx: click.Context, source: str, location: str | None, limit: int | No
         mlkg crawl tfhub --from ../tfhub.dev --limit 100
     """
     from crawlers import get_source
-    from mlkg.pipeline import BuildReport
-    from mlkg.pipeline import crawl as run_crawl
+    from mlkg.raw import crawl as run_crawl
+    from mlkg.report import BuildReport
 
     zoo = get_source(source)
     report = BuildReport(source)

@@ -1,0 +1,5 @@
+"""``python -m mlkg`` runs the command line."""
+
+from mlkg.cli import main
+
+main()
