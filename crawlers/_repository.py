@@ -22,6 +22,8 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import requests
+
 from mlkg.errors import FetchError, SourceNotFoundError
 from mlkg.http import new_session, request
 
@@ -71,15 +73,12 @@ def _download(url: str, *, cache_dir: Path, source: str) -> Path:
             dir=target.parent, suffix=_suffix(url, response), delete=False
         ) as handle:
             archive = Path(handle.name)
-            size = 0
-            for chunk in response.iter_content(_CHUNK):
-                size += len(chunk)
-                if size > MAX_ARCHIVE_BYTES:
-                    archive.unlink(missing_ok=True)
-                    raise FetchError(
-                        f"{url}: archive larger than {MAX_ARCHIVE_BYTES} bytes", url=url
-                    )
-                handle.write(chunk)
+            try:
+                _save(response, handle, url)
+            except BaseException:
+                handle.close()
+                archive.unlink(missing_ok=True)
+                raise
         etag = response.headers.get("ETag")
     try:
         _extract(archive, target)
@@ -87,6 +86,21 @@ def _download(url: str, *, cache_dir: Path, source: str) -> Path:
         archive.unlink(missing_ok=True)
     meta_path.write_text(json.dumps({"url": url, "etag": etag}))
     return _single_top(target)
+
+
+def _save(response, handle, url: str) -> None:
+    """Stream the body into ``handle``; a broken transfer or an oversized body is a FetchError."""
+    size = 0
+    try:
+        for chunk in response.iter_content(_CHUNK):
+            size += len(chunk)
+            if size > MAX_ARCHIVE_BYTES:
+                raise FetchError(f"{url}: archive larger than {MAX_ARCHIVE_BYTES} bytes", url=url)
+            handle.write(chunk)
+    except requests.RequestException as exc:
+        raise FetchError(
+            f"{url}: download broken after {size} bytes ({exc.__class__.__name__})", url=url
+        ) from exc
 
 
 def _suffix(url: str, response) -> str:
@@ -106,16 +120,23 @@ def _extract(archive: Path, target: Path) -> None:
 
     Members that are not plain files or folders, or whose path escapes the target, are skipped.
     """
-    staging = Path(tempfile.mkdtemp(dir=target.parent if target.parent.exists() else None))
+    # Stage beside the target: a staging folder in the system temp dir may sit on another
+    # filesystem, where the final rename fails (EXDEV).
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent))
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zipped:
+                members = []
                 for info in zipped.infolist():
-                    if not _safe_member(info.filename):
+                    if _safe_member(info.filename):
+                        members.append(info)
+                    else:
                         logger.warning(
                             "%s: skipping unsafe archive member %r", archive, info.filename
                         )
-                        continue
+                _check_size(archive, sum(info.file_size for info in members))
+                for info in members:
                     zipped.extract(info, staging)
         else:
             try:
@@ -125,6 +146,7 @@ def _extract(archive: Path, target: Path) -> None:
                         for m in tarred.getmembers()
                         if (m.isfile() or m.isdir()) and _safe_member(m.name)
                     ]
+                    _check_size(archive, sum(m.size for m in members))
                     tarred.extractall(staging, members=members, filter="data")
             except tarfile.TarError as exc:
                 raise FetchError(
@@ -133,11 +155,19 @@ def _extract(archive: Path, target: Path) -> None:
         (staging / ".complete").touch()
         if target.exists():
             shutil.rmtree(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
         staging.rename(target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_size(archive: Path, total: int) -> None:
+    """Refuse to unpack more than :data:`MAX_ARCHIVE_BYTES` (an archive bomb)."""
+    if total > MAX_ARCHIVE_BYTES:
+        raise FetchError(
+            f"{archive}: unpacks to {total} bytes, over the {MAX_ARCHIVE_BYTES}-byte limit",
+            url=str(archive),
+        )
 
 
 def _single_top(folder: Path) -> Path:

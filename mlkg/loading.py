@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, parse
@@ -118,6 +119,12 @@ LINEAGE_PROPERTIES = (
 )
 
 
+def _replace_if_changed(store: EmbeddedStore, graph: NamedNode, quads: set[Quad]) -> None:
+    """Rewrite a derived graph only when its content changes, so re-runs write nothing."""
+    if set(store.quads(graph)) != quads:
+        store.replace_graphs({graph: list(quads)})
+
+
 def check_links(store: EmbeddedStore, iris: Iris) -> int:
     """Flag lineage targets no record describes (``mlkg:unresolvedReference true``).
 
@@ -133,9 +140,55 @@ def check_links(store: EmbeddedStore, iris: Iris) -> int:
     true = Literal("true", datatype=XSD.boolean)
     flags = {Quad(row["target"], MLKG.unresolvedReference, true, graph) for row in rows}
     label = Quad(graph, RDFS.label, Literal("lineage targets no crawled record describes"), graph)
-    if set(store.quads(graph)) != flags | {label}:  # rewrite only on change: re-runs write nothing
-        store.replace_graphs({graph: [*flags, label]})
+    _replace_if_changed(store, graph, flags | {label})
     return len(flags)
+
+
+VERSIONED_MODELS = """
+SELECT DISTINCT ?model ?hub ?name ?version WHERE {
+  ?g foaf:topic ?model . ?model mlkg:modelName ?name ; mlkg:hub ?hub ; mlkg:version ?version
+}"""
+
+
+def revision_links(
+    versions: Iterable[tuple[NamedNode, str, str, int]],
+) -> list[tuple[NamedNode, NamedNode]]:
+    """(newer, older) pairs of consecutive published versions of the same model name.
+
+    ``versions`` are (model, hub, name, version number). Gaps are skipped over: if only 1, 3
+    and 4 exist, 3 revises 1 and 4 revises 3. Repeated rows are fine.
+
+    >>> from pyoxigraph import NamedNode as N
+    >>> links = revision_links([(N("x:v4"), "h", "m", 4), (N("x:v1"), "h", "m", 1),
+    ...                         (N("x:v3"), "h", "m", 3), (N("x:o1"), "h", "other", 1)])
+    >>> [(new.value, old.value) for new, old in links]
+    [('x:v3', 'x:v1'), ('x:v4', 'x:v3')]
+    """
+    series: dict[tuple[str, str], set[tuple[int, str]]] = {}
+    for model, hub, name, version in versions:
+        series.setdefault((hub, name), set()).add((version, model.value))
+    links = []
+    for key in sorted(series):
+        ordered = [(version, NamedNode(iri)) for version, iri in sorted(series[key])]
+        links.extend((newer[1], older[1]) for older, newer in pairwise(ordered))
+    return links
+
+
+def derive_revisions(store: EmbeddedStore, iris: Iris) -> int:
+    """Link each version to the previous published one (``mlkg:revisionOf``).
+
+    Derived from the whole store into ``graph/derived/revisions``, because a single record
+    cannot know which other versions exist.
+    """
+    rows = [
+        (row["model"], row["hub"].value, row["name"].value, int(row["version"].value))
+        for row in store.query(VERSIONED_MODELS)
+    ]
+    graph = iris.resource("graph/derived/revisions")
+    quads = {Quad(new, MLKG.revisionOf, old, graph) for new, old in revision_links(rows)}
+    label = Quad(graph, RDFS.label, Literal("links between consecutive model versions"), graph)
+    _replace_if_changed(store, graph, quads | {label})
+    return len(quads)
 
 
 class LoadSession:
@@ -215,4 +268,5 @@ class LoadSession:
             if report.written or report.quarantined:
                 store.replace_graphs({self.context.activity: activity_quads(self.context, report)})
         with timed(report, "links"):
+            derive_revisions(store, self.iris)
             report.unresolved_references = check_links(store, self.iris)

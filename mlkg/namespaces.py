@@ -10,19 +10,31 @@ from __future__ import annotations
 from pyoxigraph import NamedNode
 
 
-class Namespace(str):
-    """An IRI prefix whose attributes and items are :class:`NamedNode` terms."""
+class Namespace:
+    """An IRI prefix whose attributes and items are :class:`NamedNode` terms.
+
+    Not a ``str`` subclass on purpose: ``DCTERMS.title`` must be the term, not ``str.title``.
+    ``str(namespace)`` gives the prefix IRI.
+    """
+
+    __slots__ = ("_iri",)
+
+    def __init__(self, iri: str):
+        self._iri = iri
 
     def __getattr__(self, name: str) -> NamedNode:
         if name.startswith("__"):
             raise AttributeError(name)
-        return NamedNode(self + name)
+        return NamedNode(self._iri + name)
 
-    def __getitem__(self, name: str) -> NamedNode:  # type: ignore[override]
-        return NamedNode(self + name)
+    def __getitem__(self, name: str) -> NamedNode:
+        return NamedNode(self._iri + name)
 
-    def term(self, name: str) -> NamedNode:
-        return NamedNode(self + name)
+    def __str__(self) -> str:
+        return self._iri
+
+    def __repr__(self) -> str:
+        return f"Namespace({self._iri!r})"
 
 
 ONTOLOGY_IRI = "https://w3id.org/mlkg/ontology"
