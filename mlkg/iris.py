@@ -124,9 +124,6 @@ class Iris:
     def collection(self, hub: str, zoo_id: str) -> NamedNode:
         return self._node("collection", slug(hub), encode_path(zoo_id))
 
-    def language(self, code: str) -> NamedNode:
-        return self._node("language", slug(code))
-
     def evaluation(self, model: NamedNode, *key: str) -> NamedNode:
         return NamedNode(f"{model.value}/evaluation/{short_hash(*key)}")
 

@@ -34,12 +34,14 @@ _KEY_PREDICATES = {
 
 
 def normalise_key(value: str) -> str:
-    """Fold case, compatibility forms and punctuation away.
+    """Fold case, compatibility forms and punctuation away; ``+`` counts (``openrail++``).
 
     >>> normalise_key("ImageNet-ILSVRC 2012"), normalise_key("Apache 2.0")
     ('imagenetilsvrc2012', 'apache20')
+    >>> normalise_key("openrail++") == normalise_key("openrail")
+    False
     """
-    folded = unicodedata.normalize("NFKC", value).casefold()
+    folded = unicodedata.normalize("NFKC", value).casefold().replace("+", "plus")
     return re.sub(r"[\W_]+", "", folded)
 
 
