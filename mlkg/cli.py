@@ -276,7 +276,7 @@ def query(ctx: click.Context, query: str, fmt: str, params: tuple[str, ...]) -> 
     sparql = resolve_query(query)
     with open_store(settings.data_dir, base_iri=settings.base_iri, read_only=True) as store:
         result = store.query(sparql, substitutions=substitutions(bindings))
-        click.echo(format_results(result, fmt))
+        click.echo(format_results(result, fmt, base=settings.base_iri))
 
 
 @cli.command("queries")
@@ -397,7 +397,8 @@ def demo(ctx: click.Context) -> None:
         for name in DEMO_QUERIES:
             if name in queries:
                 click.echo(f"\n## {queries[name].title}  (mlkg query {name})\n")
-                click.echo(format_results(store.query(queries[name].text), "table"))
+                result = store.query(queries[name].text)
+                click.echo(format_results(result, "table", base=settings.base_iri))
     click.echo(f"\nThe graph is in {settings.data_dir}. Try `mlkg queries`, `mlkg stats`.")
 
 

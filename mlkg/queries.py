@@ -126,9 +126,14 @@ def substitutions(params: dict[str, str]) -> dict[Variable, NamedNode | Literal]
     return {Variable(name.lstrip("?$")): parse_term(value) for name, value in params.items()}
 
 
-def format_results(result, fmt: str) -> str:
+def format_results(result, fmt: str, *, base: str | None = None) -> str:
     """Render a query result as ``table``, ``csv`` or ``json`` (SPARQL 1.1 results formats for
-    CSV and JSON; Turtle for CONSTRUCT/DESCRIBE; ``true``/``false`` for ASK in table form)."""
+    CSV and JSON; Turtle for CONSTRUCT/DESCRIBE; ``true``/``false`` for ASK in table form).
+
+    In tables, IRIs in a known namespace are shortened to ``prefix:name`` and IRIs under
+    ``base`` (the resource base) to ``<path>`` relative to it, so columns stay readable; CSV and
+    JSON always carry full IRIs.
+    """
     if isinstance(result, QueryBoolean):
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": bool(result)})
@@ -140,22 +145,31 @@ def format_results(result, fmt: str) -> str:
     if fmt == "csv":
         return result.serialize(format=QueryResultsFormat.CSV).decode("utf-8")
     variables = [v.value for v in result.variables]
-    rows = [[_cell(solution[v]) for v in variables] for solution in result]
+    rows = [[_cell(solution[v], base) for v in variables] for solution in result]
     return render_table(variables, rows)
 
 
-def _cell(term) -> str:
+def _cell(term, base: str | None) -> str:
     if term is None:
         return ""
     if isinstance(term, NamedNode):
-        return _compact(term.value)
+        return compact_iri(term.value, base)
     return term.value
 
 
-def _compact(iri: str) -> str:
+def compact_iri(iri: str, base: str | None = None) -> str:
+    """``prefix:name`` for known namespaces, ``<path>`` under ``base``, else ``<iri>``.
+
+    >>> compact_iri("https://w3id.org/mlkg/ontology#Model")
+    'mlkg:Model'
+    >>> compact_iri("https://w3id.org/mlkg/resource/task/x", "https://w3id.org/mlkg/resource/")
+    '<task/x>'
+    """
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace) and re.fullmatch(r"[\w.-]*", iri[len(namespace) :]):
             return f"{prefix}:{iri[len(namespace) :]}"
+    if base and iri.startswith(base) and len(iri) > len(base):
+        return f"<{iri[len(base) :]}>"
     return f"<{iri}>"
 
 

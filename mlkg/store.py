@@ -168,11 +168,24 @@ class EmbeddedStore:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def query(self, sparql: str, *, union_default_graph: bool = True) -> QueryResult:
-        """Run a SPARQL query; without ``GRAPH`` it sees the union of all named graphs."""
+    def query(
+        self,
+        sparql: str,
+        *,
+        union_default_graph: bool = True,
+        substitutions: Mapping[Variable, Term] | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query; without ``GRAPH`` it sees the union of all named graphs.
+
+        ``substitutions`` binds variables before evaluation (SEP-0007), for parameterised named
+        queries. The usual prefixes (:data:`mlkg.namespaces.PREFIXES`) are predeclared.
+        """
         try:
             return self._store.query(
-                sparql, use_default_graph_as_union=union_default_graph, prefixes=PREFIXES
+                sparql,
+                use_default_graph_as_union=union_default_graph,
+                prefixes=PREFIXES,
+                substitutions=substitutions,
             )
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
