@@ -1,0 +1,38 @@
+"""Helpers shared by the command modules: settings from the context, progress, reports."""
+
+from __future__ import annotations
+
+import click
+
+from mlkg.config import Settings
+from mlkg.report import BuildReport
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    return ctx.find_object(Settings)
+
+
+def source_names() -> list[str]:
+    from crawlers import source_names
+
+    return source_names()
+
+
+def show_progress(ctx: click.Context) -> bool:
+    return not ctx.meta.get("quiet")
+
+
+def print_report(ctx: click.Context, report: BuildReport) -> None:
+    if ctx.meta.get("quiet"):
+        return
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
+    click.echo(
+        f"{report.source}: {report.crawled + report.resumed} crawled"
+        f"{f' ({report.resumed} resumed)' if report.resumed else ''}, "
+        f"{report.unchanged} unchanged, "
+        f"{report.mapped} mapped ({report.warnings} warnings), {report.accepted} accepted, "
+        f"{report.quarantined} quarantined; graphs: {report.added} added, {report.replaced} "
+        f"replaced, {report.removed} removed; {report.triples_written} triples written; "
+        f"{report.unresolved_references} unresolved lineage references [{stages}]",
+        err=True,
+    )
