@@ -8,9 +8,8 @@ record into a :class:`~mlkg.records.MappedRecord`. See ``crawlers/README.md`` to
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from mlkg.errors import UnknownSourceError
 from mlkg.iris import Iris
@@ -27,10 +26,12 @@ REGISTRY: dict[str, str] = {
 class Source:
     """A registered zoo.
 
-    ``crawl(location, *, cache_dir, skip=(), limit=None)`` yields raw records lazily:
+    ``crawl(location, *, cache_dir, skip=(), limit=None, **options)`` yields raw records lazily:
     ``location`` is a local folder/file or an http(s) URL; ``cache_dir`` a folder the crawler may
     keep downloads in; ``skip`` the ids an interrupted run already wrote (do not fetch them again);
-    ``limit`` the most records to yield (stop fetching once reached).
+    ``limit`` the most records to yield (stop fetching once reached); ``options`` source-specific
+    filters from ``mlkg build SOURCE --option KEY=VALUE`` (a crawler rejects keys it does not
+    know with a ``ConfigurationError``).
     ``map_record(record, iris)`` is pure and total: a bad value becomes a warning, a record that
     cannot be mapped at all comes back with ``error`` set.
     """
@@ -42,11 +43,6 @@ class Source:
     description: str
     crawl: Callable[..., Iterator[RawRecord]]
     map_record: Callable[[RawRecord, Iris], MappedRecord]
-
-    def crawl_records(
-        self, location: str, *, cache_dir: Path, skip: Container[str] = (), limit: int | None = None
-    ) -> Iterator[RawRecord]:
-        return self.crawl(location, cache_dir=cache_dir, skip=skip, limit=limit)
 
 
 def source_names() -> list[str]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from itertools import islice
 from pathlib import Path
@@ -61,10 +61,15 @@ def build(
     *,
     location: str | None = None,
     limit: int | None = None,
+    options: Mapping[str, str] | None = None,
     validate: ValidateFn | None = None,
     show_progress: bool = False,
 ) -> BuildReport:
-    """Crawl, map, validate and load one source into the store of ``settings.data_dir``."""
+    """Crawl, map, validate and load one source into the store of ``settings.data_dir``.
+
+    ``options`` are passed to the source's crawler as keyword arguments (filters such as
+    ``author`` for the Hugging Face Hub); a filtered crawl, like a limited one, deletes nothing.
+    """
     source = get_source(source_name)
     report = BuildReport(source.name)
     raw_file = crawl(
@@ -72,6 +77,7 @@ def build(
         source,
         location or source.default_location,
         limit=limit,
+        options=options,
         report=report,
         show_progress=show_progress,
     )

@@ -8,14 +8,16 @@ dropped. ``raw/<source>.crawl.json`` says what the file holds (location, limit, 
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from crawlers import Source
 from mlkg.config import Settings
+from mlkg.errors import ConfigurationError
 from mlkg.progress import progress
 from mlkg.provenance import now_iso
 from mlkg.records import RawRecord
@@ -58,6 +60,7 @@ def crawl(
     location: str,
     *,
     limit: int | None = None,
+    options: Mapping[str, str] | None = None,
     report: BuildReport | None = None,
     show_progress: bool = False,
 ) -> Path:
@@ -69,7 +72,9 @@ def crawl(
     settings.raw_dir.mkdir(parents=True, exist_ok=True)
     partial = _partial_path(settings, source.name)
     meta_path = _crawl_meta_path(settings, source.name)
-    wanted = {"location": location, "limit": limit, "crawler": source.version}
+    options = dict(options or {})
+    check_options(source, options)
+    wanted = {"location": location, "limit": limit, "crawler": source.version, "options": options}
     done_ids: list[str] = []
     if partial.exists() and meta_path.exists() and _same_crawl(meta_path, wanted):
         done_ids, good_bytes = _read_complete_lines(partial)
@@ -84,7 +89,7 @@ def crawl(
     cache_dir = settings.data_dir / "cache" / source.name
     with timed(report, "crawl"), partial.open("a", encoding="utf-8") as out:
         records = source.crawl(
-            location, cache_dir=cache_dir, skip=frozenset(done_ids), limit=remaining
+            location, cache_dir=cache_dir, skip=frozenset(done_ids), limit=remaining, **options
         )
         for record in progress(
             records, desc=f"crawl {source.name}", unit="rec", enabled=show_progress
@@ -116,12 +121,13 @@ def _same_crawl(meta_path: Path, wanted: dict) -> bool:
 
 
 def crawl_was_complete(settings: Settings, source: str) -> bool:
-    """Whether the raw file holds a whole crawl (no ``--limit``): only then are deletions safe."""
+    """Whether the raw file holds a whole crawl (no ``--limit``, no filter options): only then
+    are deletions safe."""
     meta_path = _crawl_meta_path(settings, source)
     if not meta_path.exists():
         return False
     meta = json.loads(meta_path.read_text())
-    return bool(meta.get("complete")) and meta.get("limit") is None
+    return bool(meta.get("complete")) and meta.get("limit") is None and not meta.get("options")
 
 
 def read_raw(path: Path) -> Iterator[RawRecord]:
@@ -134,3 +140,21 @@ def read_raw(path: Path) -> Iterator[RawRecord]:
                 yield RawRecord.from_json(line)
             except (ValueError, KeyError) as exc:
                 logger.warning("%s:%d: unreadable raw record skipped (%s)", path, number, exc)
+
+
+def check_options(source: Source, options: Mapping[str, str]) -> None:
+    """Refuse options the source's crawler does not take, naming the ones it does."""
+    parameters = inspect.signature(source.crawl).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    known = sorted(
+        name
+        for name, p in parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in {"cache_dir", "skip", "limit"}
+    )
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ConfigurationError(
+            f"{source.name} takes no option {', '.join(unknown)}; "
+            + (f"its options: {', '.join(known)}" if known else "it takes no options")
+        )

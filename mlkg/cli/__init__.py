@@ -110,5 +110,4 @@ def main() -> None:
 
 def _debug_requested() -> bool:
 
-
     return "--debug" in sys.argv or is_true(os.environ.get("MLKG_DEBUG"))

@@ -7,23 +7,27 @@ from pathlib import Path
 
 import click
 
-from mlkg.cli._common import print_report, settings_of, show_progress, source_names
+from mlkg.cli._common import (
+    crawl_options,
+    print_report,
+    settings_of,
+    show_progress,
+    source_names,
+)
 
 
 @click.command()
 @click.argument("source", type=click.Choice(source_names()))
-@click.option(
-    "--from",
-    "location",
-    metavar="PATH_OR_URL",
-    help="A local checkout, archive or snapshot folder, or a URL "
-    "[default: the zoo's public repository].",
-)
-@click.option("--limit", type=click.IntRange(min=1), help="Stop after N records (no deletions).")
+@crawl_options
 @click.option("--json", "as_json", is_flag=True, help="Print the run's report as JSON on stdout.")
 @click.pass_context
 def build(
-    ctx: click.Context, source: str, location: str | None, limit: int | None, as_json: bool
+    ctx: click.Context,
+    source: str,
+    location: str | None,
+    limit: int | None,
+    options: dict[str, str],
+    as_json: bool,
 ) -> None:
     """Crawl, map, validate and load one SOURCE into the store.
 
@@ -41,7 +45,12 @@ def build(
     from mlkg.pipeline import build as run_build
 
     report = run_build(
-        settings_of(ctx), source, location=location, limit=limit, show_progress=show_progress(ctx)
+        settings_of(ctx),
+        source,
+        location=location,
+        limit=limit,
+        options=options,
+        show_progress=show_progress(ctx),
     )
     print_report(ctx, report)
     if as_json:
@@ -50,10 +59,15 @@ def build(
 
 @click.command()
 @click.argument("source", type=click.Choice(source_names()))
-@click.option("--from", "location", metavar="PATH_OR_URL", help="Where to crawl from.")
-@click.option("--limit", type=click.IntRange(min=1), help="Stop after N records.")
+@crawl_options
 @click.pass_context
-def crawl(ctx: click.Context, source: str, location: str | None, limit: int | None) -> None:
+def crawl(
+    ctx: click.Context,
+    source: str,
+    location: str | None,
+    limit: int | None,
+    options: dict[str, str],
+) -> None:
     """Fetch SOURCE's records into DATA_DIR/raw/SOURCE.jsonl (one JSON object per record).
 
     A killed crawl resumes: records already written are not fetched again.
@@ -73,6 +87,7 @@ def crawl(ctx: click.Context, source: str, location: str | None, limit: int | No
         zoo,
         location or zoo.default_location,
         limit=limit,
+        options=options,
         report=report,
         show_progress=show_progress(ctx),
     )
