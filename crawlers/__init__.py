@@ -19,6 +19,7 @@ from mlkg.records import MappedRecord, RawRecord
 REGISTRY: dict[str, str] = {
     "tfhub": "crawlers.tfhub",
     "pytorch-hub": "crawlers.pytorch_hub",
+    "huggingface": "crawlers.huggingface",
 }
 
 

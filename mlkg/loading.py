@@ -21,6 +21,7 @@ from mlkg.config import Settings
 from mlkg.iris import Iris
 from mlkg.namespaces import MLKG, ONTOLOGY_IRI, RDF, RDFS, XSD
 from mlkg.provenance import RunContext, activity_quads, new_run_id, now_iso
+from mlkg.publish import Publisher
 from mlkg.quarantine import log_verdict, quarantine_entry, read_quarantine, write_quarantine
 from mlkg.records import Verdict, content_hash
 from mlkg.report import BuildReport, timed
@@ -209,6 +210,7 @@ class LoadSession:
         )
         self.quarantine = read_quarantine(settings, source.name)
         self.seen_graphs: set[str] = set()
+        self.publisher = Publisher(settings)
 
     def __enter__(self) -> LoadSession:
         self.store = open_store(self.settings.data_dir, base_iri=self.iris.base)
@@ -245,6 +247,7 @@ class LoadSession:
                 }
         with timed(self.report, "load"):
             load_chunk(self.store, verdicts, self.fingerprints, self.report)
+            self.publisher.loaded([v.record for v in verdicts if v.accepted])
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
@@ -261,6 +264,7 @@ class LoadSession:
             if report.complete:
                 gone = [NamedNode(g) for g in self.fingerprints if g not in self.seen_graphs]
                 store.drop_graphs(gone)
+                self.publisher.removed(gone)
                 report.removed = len(gone)
                 self.quarantine = {
                     k: v for k, v in self.quarantine.items() if v["graph"] in self.seen_graphs
@@ -270,3 +274,5 @@ class LoadSession:
         with timed(report, "links"):
             derive_revisions(store, self.iris)
             report.unresolved_references = check_links(store, self.iris)
+        with timed(report, "publish"):
+            self.publisher.finished(store, changed=bool(report.written))
