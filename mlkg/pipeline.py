@@ -21,6 +21,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
+from functools import cache
 from itertools import islice
 from pathlib import Path
 
@@ -43,7 +44,9 @@ CHUNK_SIZE = 2_000
 ValidateFn = Callable[[Sequence[MappedRecord]], list[Verdict]]
 
 
+@cache
 def default_validator() -> ValidateFn:
+    """The shipped shapes, compiled once per process (compiling takes about a second)."""
     from mlkg.validation import Validator
 
     return Validator().validate

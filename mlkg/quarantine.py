@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
@@ -73,3 +75,25 @@ def log_verdict(verdict: Verdict) -> None:
             first.message,
             first.focus,
         )
+
+
+def reasons(entry: dict) -> list[str]:
+    """Why a record was refused, generalised so that equal causes count together.
+
+    Quoted values and numbers are replaced by ``…``: "handle 'a/b' has 3 parts" and
+    "handle 'c' has 2 parts" are one reason.
+    """
+    if entry.get("error"):
+        return [re.sub(r"'[^']*'|\"[^\"]*\"|\d+(\.\d+)?", "…", entry["error"])[:200]]
+    found = [v["message"] for v in entry.get("violations", []) if v.get("severity") == "Violation"]
+    return sorted(set(found)) or ["refused without a reason (report a bug)"]
+
+
+def quarantine_summary(settings: Settings) -> dict[str, tuple[int, Counter]]:
+    """Source → (records in quarantine, count of records per reason)."""
+    summary = {}
+    for path in sorted(settings.quarantine_dir.glob("*.jsonl")):
+        entries = read_quarantine(settings, path.stem)
+        counts: Counter = Counter(reason for e in entries.values() for reason in reasons(e))
+        summary[path.stem] = (len(entries), counts)
+    return summary

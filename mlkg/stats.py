@@ -7,6 +7,7 @@ dataset, an evaluation, hyperparameters, lineage and a licence.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from mlkg.store import GraphStore
@@ -51,15 +52,35 @@ SELECT ?hub (COUNT(?m) AS ?models) {sums} WHERE {{
 
 @dataclass
 class Stats:
+    """What ``mlkg stats`` reports; ``quarantine_reasons`` holds the top reasons per source."""
+
     records: dict[str, int] = field(default_factory=dict)
     classes: dict[str, dict[str, int]] = field(default_factory=dict)
     models: dict[str, int] = field(default_factory=dict)
     coverage: dict[str, dict[str, float]] = field(default_factory=dict)
     triples: int = 0
+    quarantined: dict[str, int] = field(default_factory=dict)
+    quarantine_reasons: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    def quarantine_rate(self, source: str) -> float:
+        """Share of the source's records refused: quarantined / (loaded + quarantined)."""
+        refused = self.quarantined.get(source, 0)
+        total = refused + self.records.get(source, 0)
+        return refused / total if total else 0.0
 
 
-def compute_stats(store: GraphStore) -> Stats:
+def compute_stats(
+    store: GraphStore,
+    *,
+    quarantine: dict[str, tuple[int, Counter]] | None = None,
+    top_reasons: int = 5,
+) -> Stats:
+    """Counts and coverage from the store; quarantine counts from
+    :func:`mlkg.quarantine.quarantine_summary` when given."""
     stats = Stats()
+    for source, (count, reasons) in (quarantine or {}).items():
+        stats.quarantined[source] = count
+        stats.quarantine_reasons[source] = reasons.most_common(top_reasons)
     for row in store.query(_RECORDS):
         stats.records[row["source"].value] = int(row["n"].value)
     for row in store.query(_CLASS_COUNTS):

@@ -86,7 +86,11 @@ def list_queries() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
-    """Counts per class and source, and metadata coverage per hub.
+    """Counts per class and source, metadata coverage per hub, and the quarantine.
+
+    Coverage is the share of each hub's models with a task, a training dataset, an evaluation,
+    hyperparameters, lineage and a licence. The quarantine part gives, per source, how many
+    records were refused, the rate, and the most common reasons.
 
     \b
     Example:
@@ -94,13 +98,14 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     """
     from dataclasses import asdict
 
+    from mlkg.quarantine import quarantine_summary
     from mlkg.queries import render_table
     from mlkg.stats import COVERAGE_PATTERNS, compute_stats
     from mlkg.store import open_store
 
     settings = settings_of(ctx)
     with open_store(settings.data_dir, base_iri=settings.base_iri, read_only=True) as store:
-        result = compute_stats(store)
+        result = compute_stats(store, quarantine=quarantine_summary(settings))
     if as_json:
         click.echo(json.dumps(asdict(result), indent=2))
         return
@@ -117,6 +122,22 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         for hub in result.coverage
     ]
     click.echo(render_table(["hub", "models", *fields], rows))
+    sources = sorted(set(result.records) | set(result.quarantined))
+    rows = [
+        [
+            s,
+            str(result.records.get(s, 0)),
+            str(result.quarantined.get(s, 0)),
+            f"{result.quarantine_rate(s):.1%}",
+        ]
+        for s in sources
+    ]
+    click.echo("\n" + render_table(["source", "loaded", "quarantined", "rate"], rows))
+    for source, reasons in result.quarantine_reasons.items():
+        if reasons:
+            click.echo(f"\ntop quarantine reasons for {source}:")
+            for reason, count in reasons:
+                click.echo(f"  {count:>6}  {reason}")
 
 
 @click.command()
