@@ -24,9 +24,26 @@ node shapes with ``sh:targetClass`` (instances of subclasses too, and implicit c
 each hold exactly one ``sh:class``/``sh:datatype``/``sh:nodeKind``; value-type constraints on a
 node shape's focus node itself; ``sh:severity``, ``sh:message``, ``sh:deactivated``.
 
-Where SPARQL's and rdflib's views of a literal can differ (is ``"1_0"^^xsd:double`` well typed?
+Queries (see :func:`_render`): a value check starts from the path's triples in the record graphs,
+keeps bad values, then tests with ``EXISTS`` that the subject is a focus node of that graph, so
+the usual, valid batch costs one index scan per constraint; ``sh:minCount``/``sh:hasValue``
+enumerate focus nodes and test ``NOT EXISTS``. Subclass closures are inlined as IRI lists
+(:class:`Schema`), and the background graph is only consulted where it holds matching triples.
+Where Oxigraph's and rdflib's views of a literal differ (is ``"1_0"^^xsd:double`` well typed?
 does ``"1"^^xsd:double`` match ``\\.``?), the query keeps the value as a *candidate* and a small
-Python check reproduces pyshacl's rdflib semantics for it, so the results match pyshacl.
+Python check reproduces pyshacl's rdflib semantics for it.
+
+Known differences from pyshacl (none arises with literals written by :mod:`mlkg.rdf`):
+
+* Term identity is RDF's, as Oxigraph stores it. rdflib rewrites some non-canonical literals
+  (``" 7"^^xsd:integer`` becomes ``"7"``, ``"yes"^^xsd:boolean`` becomes ``"false"``, a bare date
+  typed ``xsd:dateTime`` gains ``T00:00:00``) and then treats them as equal to the rewritten term,
+  in data and in ``sh:in``/``sh:hasValue`` constants. Counts and equality can differ for such
+  literals.
+* Oxigraph turns ``T24:00:00`` into the next day, so such a dateTime is well typed here.
+* ``sh:pattern`` runs in Oxigraph's regex engine: look-around and back-references are rejected
+  when compiling, and ``$`` does not match before a final newline as in Python.
+* Blank-node classes in the class hierarchy are ignored.
 
 Spec: https://www.w3.org/TR/shacl/ ; reference implementation in the tests: pyshacl.
 """
@@ -85,13 +102,14 @@ _BG = BACKGROUND_GRAPH.value
 DEFAULT_BATCH_SIZE = 2000
 
 # Oxigraph stores these datatypes as xsd:integer / xsd:dateTime, losing the datatype IRI that
-# sh:datatype checks; such literals get a private datatype in the batch store instead.
+# sh:datatype checks, and writes xsd:decimal "1.50" as "1.5" where rdflib keeps "1.50" (which
+# sh:pattern and sh:maxLength see); such literals get a private datatype in the batch store.
 _ERASED = {
     f"{_XSD}{name}"
     for name in (
         *("long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort"),
         *("unsignedByte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger"),
-        *("negativeInteger", "dateTimeStamp"),
+        *("negativeInteger", "dateTimeStamp", "decimal"),
     )
 }
 _KEPT = "urn:x-mlkg:validation:datatype:"
@@ -281,6 +299,8 @@ def compile_shapes(shapes: rdflib.Graph | Iterable[str | Path]) -> list[Compiled
                 constraints += _compile_shape(graph, shape, tuple(targets), None)
             for prop in graph.objects(shape, SH.property):
                 property_targets.setdefault(prop, []).extend(targets)
+        elif graph.value(shape, SH.property) is not None:
+            raise _fail(shape, "sh:property inside a property shape is not supported")
         else:
             property_targets.setdefault(shape, []).extend(targets)
     for shape, targets in sorted(property_targets.items(), key=lambda item: str(item[0])):
@@ -1041,18 +1061,37 @@ def _short(iri: str) -> str:
 
 def _generated_message(c: CompiledConstraint) -> str:
     """A sentence naming the property and the expectation, for shapes without sh:message."""
-    where = (
-        "focus node"
-        if c.path is None
-        else ("^" if c.path.inverse else "") + _short(c.path.predicate)
-    )
     p = c.parameter
+    if c.path is None:
+        if c.kind == "hasValue":
+            return f"the focus node must be {_show(p)}"
+        return f"the focus node must {_expectation(c.kind, p)}"
+    where = ("^" if c.path.inverse else "") + _short(c.path.predicate)
     if c.kind in ("minCount", "maxCount"):
         least = "at least" if c.kind == "minCount" else "at most"
         return f"{where}: expected {least} {p} value{'s' if p != 1 else ''}"
     if c.kind == "hasValue":
-        return f"{where}: expected the value {p}"
+        return f"{where}: expected the value {_show(p)}"
     return f"{where}: each value must {_expectation(c.kind, p)}"
+
+
+def _show(term: Term) -> str:
+    """A term as a reader expects it: 0.5, "text", xsd:date "2020-01-01", mlkg:Model."""
+    if isinstance(term, NamedNode):
+        return _short(term.value)
+    if not isinstance(term, Literal):
+        return str(term)
+    datatype = term.datatype.value
+    if datatype.startswith(_XSD) and datatype[len(_XSD) :] in (
+        "integer",
+        "decimal",
+        "double",
+        "boolean",
+    ):
+        return term.value
+    if datatype in (_XSD + "string", _RDF + "langString"):
+        return str(term)
+    return f"{_short(datatype)} {Literal(term.value)}"
 
 
 def _expectation(kind: str, p: Any) -> str:
@@ -1063,13 +1102,13 @@ def _expectation(kind: str, p: Any) -> str:
     if kind == "nodeKind":
         return f"be a node of kind sh:{p}"
     if kind == "in":
-        return "be one of " + ", ".join(str(t) for t in p)
+        return "be one of " + ", ".join(_show(t) for t in p)
     if kind == "pattern":
         return f"match the pattern {p[0]!r}" + (f" (flags {p[1]!r})" if p[1] else "")
     if kind in ("minLength", "maxLength"):
         return f"have {'at least' if kind == 'minLength' else 'at most'} {p} characters"
     if kind in _RANGES:
-        return f"be {_RANGES[kind]} {_to_oxigraph(p)}"
+        return f"be {_RANGES[kind]} {_show(_to_oxigraph(p))}"
     return "satisfy one of: " + "; ".join(_expectation(k, v) for k, v in p)
 
 
@@ -1078,45 +1117,44 @@ def report_to_turtle(verdicts: Iterable[Verdict]) -> str:
 
     ``sh:conforms`` is false as soon as there is any result (any severity), as SHACL defines;
     records that could not be mapped (``error`` set) were not validated and add no result.
+    See https://www.w3.org/TR/shacl/#validation-report.
     """
     violations = [v for verdict in verdicts for v in verdict.violations]
-    sh = lambda name: NamedNode(f"{SH}{name}")  # noqa: E731
     report = BlankNode("report")
+    conforms = Literal("false" if violations else "true", datatype=NamedNode(_XSD + "boolean"))
     triples = [
-        Triple(report, NamedNode(RDF_TYPE), sh("ValidationReport")),
-        Triple(
-            report,
-            sh("conforms"),
-            Literal("false" if violations else "true", datatype=NamedNode(_XSD + "boolean")),
-        ),
+        Triple(report, NamedNode(RDF_TYPE), _sh("ValidationReport")),
+        Triple(report, _sh("conforms"), conforms),
     ]
+    triples += [Triple(report, _sh("result"), BlankNode(f"r{n}")) for n in range(len(violations))]
     for n, v in enumerate(violations):
-        result = BlankNode(f"result{n}")
-        triples += [
-            Triple(report, sh("result"), result),
-            Triple(result, NamedNode(RDF_TYPE), sh("ValidationResult")),
-            Triple(result, sh("focusNode"), _term(v.focus)),
-            Triple(result, sh("sourceConstraintComponent"), NamedNode(v.constraint)),
-            Triple(result, sh("resultMessage"), Literal(v.message)),
-            Triple(result, sh("resultSeverity"), _severity_term(v.severity)),
-        ]
-        if v.shape:
-            triples.append(Triple(result, sh("sourceShape"), _term(v.shape)))
-        if v.value is not None:
-            triples.append(Triple(result, sh("value"), _term(v.value)))
-        if v.path is not None:
-            triples += _path_triples(result, v.path, n, sh("resultPath"), sh("inversePath"))
-    prefixes = {"sh": str(SH), "xsd": _XSD, **{k: v for k, v in PREFIXES.items() if k == "mlkg"}}
-    return serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+        triples += _result_triples(BlankNode(f"r{n}"), v)
+    return serialize(triples, format=RdfFormat.TURTLE, prefixes=PREFIXES).decode("utf-8")
 
 
-def _path_triples(
-    result: BlankNode, path: str, n: int, result_path: NamedNode, inverse: NamedNode
-) -> list[Triple]:
-    if not path.startswith("^"):
-        return [Triple(result, result_path, _term(path))]
-    node = BlankNode(f"path{n}")
-    return [Triple(result, result_path, node), Triple(node, inverse, _term(path[1:]))]
+def _result_triples(result: BlankNode, v: Violation) -> list[Triple]:
+    triples = [
+        Triple(result, NamedNode(RDF_TYPE), _sh("ValidationResult")),
+        Triple(result, _sh("focusNode"), _term(v.focus)),
+        Triple(result, _sh("sourceConstraintComponent"), NamedNode(v.constraint)),
+        Triple(result, _sh("resultSeverity"), _severity_term(v.severity)),
+        Triple(result, _sh("resultMessage"), Literal(v.message)),
+    ]
+    if v.value is not None:
+        triples.append(Triple(result, _sh("value"), _term(v.value)))
+    if v.shape:
+        triples.append(Triple(result, _sh("sourceShape"), _term(v.shape)))
+    if v.path is not None and v.path.startswith("^"):
+        path = BlankNode(f"{result.value}p")
+        triples.append(Triple(result, _sh("resultPath"), path))
+        triples.append(Triple(path, _sh("inversePath"), _term(v.path[1:])))
+    elif v.path is not None:
+        triples.append(Triple(result, _sh("resultPath"), _term(v.path)))
+    return triples
+
+
+def _sh(name: str) -> NamedNode:
+    return NamedNode(f"{SH}{name}")
 
 
 def _severity_term(severity: str) -> NamedNode:
