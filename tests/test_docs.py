@@ -69,7 +69,8 @@ def test_changelog_has_the_current_version():
 )
 def test_ruff_is_clean():
     ruff = shutil.which("ruff") or str(REPO / ".venv/bin/ruff")
-    result = subprocess.run(
-        [ruff, "check", "--no-cache", str(REPO)], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    for command in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
+        result = subprocess.run(
+            [ruff, *command, str(REPO)], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, f"ruff {command[0]}: " + result.stdout + result.stderr
