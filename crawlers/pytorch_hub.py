@@ -44,6 +44,15 @@ import yaml
 from pyoxigraph import Literal, NamedNode
 
 from crawlers import Source
+from crawlers._markdown import (
+    Block,
+    parse_blocks,
+    parse_number,
+    plain_text,
+    split_front_matter,
+    strip_quotes,
+    text_blocks_before,
+)
 from crawlers._repository import is_url, open_repository
 from mlkg.errors import InvalidIdError
 from mlkg.iris import Iris, check_id, short_hash
@@ -65,12 +74,8 @@ MAX_PAGE_BYTES = 2 * 1024**2
 MAX_FRONT_MATTER_CHARS = 64_000
 MAX_CALLS = 500
 MAX_CALL_CHARS = 4_000
-MAX_TABLE_ROWS = 1_000
 MAX_TAGS = 50
 MAX_TABLES = 200
-MAX_LINE_CHARS = 10_000
-#: Text longer than this is cut before inline markdown is stripped (keeps the regexes linear).
-MAX_PLAIN_CHARS = 20_000
 #: How many blocks before a table are searched for the dataset it reports on.
 MAX_CONTEXT_BLOCKS = 12
 #: The repository's top-level markdown files that are not model pages.
@@ -147,64 +152,7 @@ def _page_location(location: str, path: Path) -> str:
     return f"{location}#{quote(path.name)}"
 
 
-# -- reading a page ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Block:
-    """A top-level markdown block: heading, paragraph, table (rows of cells) or code."""
-
-    kind: str
-    line: int
-    text: str = ""
-    rows: tuple[tuple[str, ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class LoadCall:
-    """One ``torch.hub.load(...)``; ``entrypoint`` is ``None`` when it is not a string literal."""
-
-    line: int
-    repo: str | None
-    ref: str | None
-    entrypoint: str | None
-    expression: str
-
-
-@dataclass(frozen=True)
-class Entrypoint:
-    """An entrypoint of the page (``name`` ``None``: the page's model with unknown entrypoint)."""
-
-    name: str | None
-    repo: str | None
-    ref: str | None
-
-
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$", re.S | re.M)
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
-_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
-_CELL_SPLIT = re.compile(r"(?<!\\)\|")
-_LOAD = re.compile(r"torch\.hub\.load\s*\(")
-_COMMENT_LEAD = re.compile(r"[ \t]*#")
-_REPO = re.compile(r"(?!\.\.?/)[A-Za-z0-9_.-]{1,100}/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}")
-_REF = re.compile(r"[^\s\x00-\x1f\x7f]{1,200}")
-_ENTRYPOINT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}")
-_OPEN_QUOTES = "\"'“”‘’«„"
-_CLOSE_QUOTES = "\"'“”‘’»"
-
-
-def split_front_matter(page: str) -> tuple[str | None, str, int]:
-    """``(front matter text or None, body, line number of the body's first line)``.
-
-    >>> split_front_matter("---\\ntitle: A\\n---\\nbody")
-    ('title: A\\n', 'body', 4)
-    """
-    match = _FRONT_MATTER.match(page)
-    if match is None:
-        return None, page, 1
-    body = page[match.end() :].removeprefix("\r").removeprefix("\n")
-    return match.group(1), body, page[: len(page) - len(body)].count("\n") + 1
+# -- front matter ------------------------------------------------------------------------------
 
 
 def parse_front_matter(front: str | None) -> tuple[dict[str, Any], list[str]]:
@@ -227,17 +175,6 @@ def parse_front_matter(front: str | None) -> tuple[dict[str, Any], list[str]]:
     return value, []
 
 
-def unquote(value: str) -> str:
-    """Drop one pair of quotes around a whole value (``“cuda-optional”`` → ``cuda-optional``).
-
-    >>> unquote("“cuda-optional”"), unquote('The “best” model')
-    ('cuda-optional', 'The “best” model')
-    """
-    if len(value) >= 2 and value[0] in _OPEN_QUOTES and value[-1] in _CLOSE_QUOTES:
-        return value[1:-1].strip()
-    return value
-
-
 def scalar(front: dict[str, Any], key: str, warnings: list[str]) -> str | None:
     """A cleaned string field of the front matter; lists, mappings and blanks give ``None``."""
     value = front.get(key)
@@ -247,7 +184,7 @@ def scalar(front: dict[str, Any], key: str, warnings: list[str]) -> str | None:
         warnings.append(f"front matter {key}: expected text, got a {type(value).__name__}")
         return None
     cleaned = clean_text(str(value))
-    unquoted = unquote(cleaned)
+    unquoted = strip_quotes(cleaned)
     if unquoted != cleaned:
         warnings.append(f"front matter {key}: removed the quotes around {cleaned!r}")
     return unquoted or None
@@ -260,118 +197,41 @@ def tags(front: dict[str, Any], warnings: list[str]) -> list[str]:
     if any(isinstance(item, (dict, list)) for item in items):
         warnings.append("front matter tags: nested values ignored")
     found = (
-        unquote(clean_text(str(item), max_length=100))
+        strip_quotes(clean_text(str(item), max_length=100))
         for item in items[:MAX_TAGS]
         if item is not None and not isinstance(item, (dict, list))
     )
     return list(dict.fromkeys(tag for tag in found if tag))
 
 
-def parse_blocks(body: str, first_line: int) -> list[Block]:
-    """Split the body into headings, paragraphs, pipe tables and fenced code (CommonMark-ish)."""
-    lines = without_html_comments(body).splitlines()
-    blocks: list[Block] = []
-    paragraph: list[str] = []
-
-    def flush(end: int) -> None:
-        if paragraph:
-            start = first_line + end - len(paragraph)
-            blocks.append(Block("paragraph", start, " ".join(s.strip() for s in paragraph)))
-            paragraph.clear()
-
-    i = 0
-    while i < len(lines):
-        line = lines[i][:MAX_LINE_CHARS]
-        fence = _FENCE.match(line)
-        if fence:
-            flush(i)
-            end = _closing_fence(lines, i + 1, fence.group(1))
-            blocks.append(Block("code", first_line + i, "\n".join(lines[i + 1 : end])))
-            i = end + 1
-        elif _HEADING.match(line):
-            flush(i)
-            blocks.append(Block("heading", first_line + i, line.strip().lstrip("#").strip()))
-            i += 1
-        elif _is_table_start(lines, i):
-            flush(i)
-            end = i + 2
-            while end < len(lines) and "|" in lines[end] and lines[end].strip():
-                end += 1
-            rows = [split_row(lines[i]), *(split_row(r) for r in lines[i + 2 : end])]
-            blocks.append(Block("table", first_line + i, rows=tuple(rows[: MAX_TABLE_ROWS + 1])))
-            i = end
-        else:
-            if line.strip():
-                paragraph.append(line)
-            else:
-                flush(i)
-            i += 1
-    flush(len(lines))
-    return blocks
+# -- torch.hub.load calls ----------------------------------------------------------------------
 
 
-def without_html_comments(body: str) -> str:
-    """``<!-- ... -->`` removed, keeping its line breaks so line numbers stay right.
+@dataclass(frozen=True)
+class LoadCall:
+    """One ``torch.hub.load(...)``; ``entrypoint`` is ``None`` when it is not a string literal."""
 
-    >>> without_html_comments("a<!-- x\\ny -->b <!-- open")
-    'a\\nb <!-- open'
-    """
-    parts: list[str] = []
-    position = 0
-    while (start := body.find("<!--", position)) >= 0:
-        end = body.find("-->", start + 4)
-        if end < 0:
-            break
-        parts += [body[position:start], "\n" * body.count("\n", start, end)]
-        position = end + 3
-    return "".join(parts) + body[position:]
+    line: int
+    repo: str | None
+    ref: str | None
+    entrypoint: str | None
+    expression: str
 
 
-def _closing_fence(lines: list[str], start: int, opening: str) -> int:
-    """Index of the line closing a fence opened with ``opening`` (end of page if unclosed)."""
-    closing = re.compile(rf"^ {{0,3}}{re.escape(opening[0])}{{{len(opening)},}}\s*$")
-    for index in range(start, len(lines)):
-        if closing.match(lines[index]):
-            return index
-    return len(lines)
+@dataclass(frozen=True)
+class Entrypoint:
+    """An entrypoint of the page (``name`` ``None``: the page's model with unknown entrypoint)."""
+
+    name: str | None
+    repo: str | None
+    ref: str | None
 
 
-def _is_table_start(lines: list[str], i: int) -> bool:
-    if i + 1 >= len(lines) or "|" not in lines[i] or "|" not in lines[i + 1]:
-        return False
-    delimiter = lines[i + 1]
-    if len(delimiter) > MAX_LINE_CHARS or "-" not in delimiter:
-        return False
-    return bool(_DELIMITER.match(delimiter))
-
-
-def split_row(line: str) -> tuple[str, ...]:
-    """The cells of a pipe-table row, outer pipes removed.
-
-    >>> split_row("| a | `b` |c|")
-    ('a', '`b`', 'c')
-    """
-    stripped = line[:MAX_LINE_CHARS].strip()
-    stripped = stripped.removeprefix("|")
-    if stripped.endswith("|") and not stripped.endswith("\\|"):
-        stripped = stripped[:-1]
-    return tuple(cell.strip() for cell in _CELL_SPLIT.split(stripped))
-
-
-def plain(markdown: str) -> str:
-    """Inline markdown/HTML to plain text: links keep their text, tags and emphasis go.
-
-    >>> plain("[**YOLOv5s**](https://x.y/a.pt)<br>`b`")
-    'YOLOv5s b'
-    """
-    value = re.sub(r"!\[[^\]]{0,500}\]\([^)]{0,2000}\)", "", markdown[:MAX_PLAIN_CHARS])
-    value = re.sub(r"\[([^\]]{0,500})\]\([^)]{0,2000}\)", r"\1", value)
-    value = re.sub(r"<[^>]{0,200}>", " ", value)
-    value = re.sub(r"[`*]|(?<!\w)_|_(?!\w)", "", value)
-    return re.sub(r"\s+", " ", value).strip()
-
-
-# -- torch.hub.load calls ------------------------------------------------------------------------
+_LOAD = re.compile(r"torch\.hub\.load\s*\(")
+_COMMENT_LEAD = re.compile(r"[ \t]*#")
+_REPO = re.compile(r"(?!\.\.?/)[A-Za-z0-9_.-]{1,100}/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}")
+_REF = re.compile(r"[^\s\x00-\x1f\x7f]{1,200}")
+_ENTRYPOINT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}")
 
 
 def find_load_calls(code: str, first_line: int) -> tuple[list[LoadCall], list[str]]:
@@ -565,14 +425,19 @@ def _add_table_entrypoints(
     sources = {(c.repo, c.ref) for c in calls if c.repo}
     repo, ref = sources.pop() if len(sources) == 1 else (github_id, None)
     for block in blocks:
-        if block.kind != "table" or not re.search(r"entry ?point", plain(block.rows[0][0]), re.I):
+        if block.kind != "table" or not is_entrypoint_table(block):
             continue
         for row in block.rows[1:]:
-            name = plain(row[0]) if row else ""
+            name = plain_text(row[0]) if row else ""
             if name and entrypoint_problem(name) is None:
                 named.setdefault(name, Entrypoint(name, repo, ref))
             elif name:
                 warnings.append(f"table at line {block.line}: {name[:80]!r} is not an entrypoint")
+
+
+def is_entrypoint_table(table: Block) -> bool:
+    """Whether a table lists entrypoints (its first column is headed "entrypoint")."""
+    return re.search(r"entry ?point", plain_text(table.rows[0][0]), re.I) is not None
 
 
 # -- datasets ----------------------------------------------------------------------------------
@@ -616,7 +481,7 @@ def trained_on(texts: Iterable[str], vocab: Vocabulary, iris: Iris) -> list[Name
     """
     found: list[NamedNode] = []
     for value in texts:
-        for match in islice(_TRAINED_ON.finditer(plain(value)), 50):
+        for match in islice(_TRAINED_ON.finditer(plain_text(value)), 50):
             phrase = " ".join(_TOKEN.findall(match.group(1))[:TRAINED_ON_WORDS])
             found.extend(datasets_in(phrase, vocab, iris, proper=False))
     return list(dict.fromkeys(found))
@@ -626,17 +491,13 @@ def table_dataset(
     blocks: list[Block], index: int, vocab: Vocabulary, iris: Iris
 ) -> tuple[NamedNode | None, str | None]:
     """The dataset the text before table ``index`` names, within its section; or a warning."""
-    for block in reversed(blocks[max(0, index - MAX_CONTEXT_BLOCKS) : index]):
-        if block.kind not in {"paragraph", "heading"}:
-            continue
-        found = datasets_in(plain(block.text), vocab, iris, proper=True)
+    for block in text_blocks_before(blocks, index, max_blocks=MAX_CONTEXT_BLOCKS):
+        found = datasets_in(plain_text(block.text), vocab, iris, proper=True)
         if len(found) == 1:
             return found[0], None
         if len(found) > 1:
             names = ", ".join(node.value.rsplit("/", 1)[-1] for node in found)
             return None, f"the text before it names several datasets ({names})"
-        if block.kind == "heading":
-            break
     return None, None
 
 
@@ -669,7 +530,6 @@ METRIC_HEADERS: tuple[tuple[re.Pattern[str], str, str, tuple[str, ...]], ...] = 
         (r"^ap$", "ap", "AP", ()),
     )
 )
-_NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(%?)$")
 
 
 @dataclass(frozen=True)
@@ -686,22 +546,16 @@ def metric_columns(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list
     """The columns whose header names a known metric, with their percent scale decided."""
     columns = []
     for index, raw in enumerate(header):
-        cleaned = plain(raw)
+        cleaned = plain_text(raw)
         key = re.sub(r"\([^)]*\)", " ", cleaned.lower()).replace("%", " ")
         key = re.sub(r"\s+", " ", key).strip()
         for pattern, slug, label, aliases in METRIC_HEADERS:
             if pattern.search(key):
-                values = [parse_value(row[index])[0] for row in rows if index < len(row)]
+                values = [parse_number(row[index])[0] for row in rows if index < len(row)]
                 percent = "%" in raw or any(v is not None and abs(v) > 1 for v in values)
                 columns.append(MetricColumn(index, cleaned, slug, label, aliases, percent))
                 break
     return columns
-
-
-def parse_value(cell: str) -> tuple[float | None, bool]:
-    """``(number, had a % sign)`` of a table cell; ``(None, False)`` if it is not one number."""
-    match = _NUMBER.match(plain(cell))
-    return (float(match.group(1)), bool(match.group(2))) if match else (None, False)
 
 
 def row_candidates(row: tuple[str, ...], label_columns: int) -> list[str]:
@@ -710,10 +564,10 @@ def row_candidates(row: tuple[str, ...], label_columns: int) -> list[str]:
     >>> row_candidates(("Slow", "R50", "8x8"), 3)
     ['slow', 'slowr50', 'slowr508x8']
     """
-    first = re.sub(r"\(ours\)", "", plain(row[0]) if row else "", flags=re.I)
+    first = re.sub(r"\(ours\)", "", plain_text(row[0]) if row else "", flags=re.I)
     keys = [normalise_key(first)]
     for width in range(2, min(label_columns, len(row)) + 1):
-        keys.append(normalise_key(" ".join(plain(cell) for cell in row[:width])))
+        keys.append(normalise_key(" ".join(plain_text(cell) for cell in row[:width])))
     return [key for key in dict.fromkeys(keys) if key]
 
 
@@ -767,14 +621,14 @@ def map_tables(blocks: list[Block], page: PageContext, record: MappedRecord) -> 
     seen: dict[tuple[str, ...], int] = {}
     tables = [(i, b) for i, b in enumerate(blocks) if b.kind == "table" and len(b.rows) > 1]
     for index, block in tables[:MAX_TABLES]:
-        if re.search(r"entry ?point", plain(block.rows[0][0]), re.I):
+        if is_entrypoint_table(block):
             continue
-        header, rows = block.rows[0], [r for r in block.rows[1:] if any(plain(c) for c in r)]
+        header, rows = block.rows[0], [r for r in block.rows[1:] if any(plain_text(c) for c in r)]
         columns = metric_columns(header, rows)
         if not columns:
             continue
         pairs = list(zip(rows, match_rows(rows, list(page.models), columns[0].index), strict=True))
-        unmatched = [plain(row[0])[:40] for row, name in pairs if name is None]
+        unmatched = [plain_text(row[0])[:40] for row, name in pairs if name is None]
         if unmatched:
             record.warn(
                 f"table at line {block.line}: {len(unmatched)} row(s) name no entrypoint of this "
@@ -805,11 +659,11 @@ def _map_cell(
     seen: dict[tuple[str, ...], int],
 ) -> None:
     cell = row[column.index] if column.index < len(row) else ""
-    raw = plain(cell)
+    raw = plain_text(cell)
     if raw in {"", "-", "–", "—", "n/a", "N/A"}:
         return
-    value, percent_sign = parse_value(cell)
-    where = f"table at line {block.line}, row {plain(row[0])[:40]!r}, column {column.header!r}"
+    value, percent_sign = parse_number(cell)
+    where = f"table at line {block.line}, row {plain_text(row[0])[:40]!r}, column {column.header!r}"
     if value is None:
         record.warn(f"{where}: {raw[:40]!r} is not a number; skipped")
         return
@@ -818,7 +672,7 @@ def _map_cell(
     if not 0 <= fraction <= 1:
         record.warn(f"{where}: {raw!r} is outside the metric's 0-1 (0-100%) range; skipped")
         return
-    key = (column.slug, dataset.value, column.header, plain(row[0]))
+    key = (column.slug, dataset.value, column.header, plain_text(row[0]))
     seen[(model.value, *key)] = occurrence = seen.get((model.value, *key), 0) + 1
     evaluation = page.iris.evaluation(model, *key, str(occurrence))
     record.add(evaluation, RDF.type, MLKG.Evaluation)
@@ -829,7 +683,7 @@ def _map_cell(
     if percent:
         record.add(evaluation, MLKG.percentNormalised, boolean(True))
     record.add(evaluation, MLKG.onDataset, dataset)
-    record.add(evaluation, RDFS.label, text(f"{plain(row[0])}: {column.header}"))
+    record.add(evaluation, RDFS.label, text(f"{plain_text(row[0])}: {column.header}"))
 
 
 def _metric(column: MetricColumn, page: PageContext, record: MappedRecord) -> NamedNode:

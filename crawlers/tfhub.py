@@ -771,24 +771,24 @@ def _see_also(c: _Context, node: NamedNode, key: str, written: str) -> None:
 
 
 def _model_stub(c: _Context, zoo_id: str) -> NamedNode | None:
-    """A Model described by another record: type, identifier, label, hub (what shapes need)."""
+    """A Model described by another record, as a :func:`_stub`; ``None`` for a bad id."""
     try:
         node = c.iris.model(HUB, zoo_id)
     except InvalidIdError as exc:
         c.out.warn(f"model link {zoo_id[:100]!r} dropped: {exc}")
         return None
-    c.out.add(node, RDF.type, MLKG.Model)
-    c.out.add(node, DCTERMS.identifier, text(zoo_id))
-    c.out.add(node, RDFS.label, text(zoo_id))
-    c.out.add(node, MLKG.hub, c.hub)
-    return node
+    return _stub(c, node, MLKG.Model, zoo_id)
 
 
 def _publisher_stub(c: _Context, publisher_id: str) -> NamedNode:
-    node = c.iris.publisher(HUB, publisher_id)
-    c.out.add(node, RDF.type, MLKG.Publisher)
-    c.out.add(node, DCTERMS.identifier, text(publisher_id))
-    c.out.add(node, RDFS.label, text(publisher_id))
+    return _stub(c, c.iris.publisher(HUB, publisher_id), MLKG.Publisher, publisher_id)
+
+
+def _stub(c: _Context, node: NamedNode, kind: NamedNode, zoo_id: str) -> NamedNode:
+    """What the shapes need of a resource another record describes: type, id, label, hub."""
+    c.out.add(node, RDF.type, kind)
+    c.out.add(node, DCTERMS.identifier, text(zoo_id))
+    c.out.add(node, RDFS.label, text(zoo_id))
     c.out.add(node, MLKG.hub, c.hub)
     return node
 
