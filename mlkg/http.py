@@ -1,9 +1,9 @@
 """The one HTTP helper every crawler uses.
 
-Every call has a timeout. Connection errors, timeouts and HTTP 408/429/5xx are retried with
-doubling backoff plus jitter; a ``Retry-After`` header (seconds or an HTTP date) is honoured, capped
-at :data:`MAX_WAIT` seconds so a hostile server cannot park the crawl. Each retry is logged as
-"attempt n/max". Other errors become a :class:`~mlkg.errors.FetchError` carrying the URL.
+Every call has a timeout. Connection errors, timeouts, bodies cut short and HTTP 408/429/5xx
+are retried with doubling backoff plus jitter; a ``Retry-After`` header (seconds or an HTTP
+date) is honoured, capped at :data:`MAX_WAIT` seconds so a hostile server cannot park the crawl.
+Each retry is logged as "attempt n/max". Other errors become a :class:`~mlkg.errors.FetchError` carrying the URL.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
+from requests.exceptions import ChunkedEncodingError
 
 from mlkg import __version__
 from mlkg.errors import FetchError
@@ -90,7 +91,7 @@ def request(
         wait = min(policy.max_wait, policy.backoff * 2 ** (attempt - 1))
         try:
             response = session.request(method, url, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (requests.ConnectionError, requests.Timeout, ChunkedEncodingError) as exc:
             if attempt == policy.attempts:
                 raise FetchError(
                     f"{url}: {exc.__class__.__name__} after {attempt} attempts",

@@ -20,7 +20,7 @@ from mlkg.config import Settings
 from mlkg.errors import ConfigurationError
 from mlkg.progress import progress
 from mlkg.provenance import now_iso
-from mlkg.records import RawRecord
+from mlkg.records import RawRecord, content_hash
 from mlkg.report import BuildReport, timed
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,12 @@ def crawl(
     meta_path = _crawl_meta_path(settings, source.name)
     options = dict(options or {})
     check_options(source, options)
-    wanted = {"location": location, "limit": limit, "crawler": source.version, "options": options}
+    wanted = {
+        "location": location,
+        "limit": limit,
+        "crawler": source.version,
+        "options": redact(options),
+    }
     done_ids: list[str] = []
     if partial.exists() and meta_path.exists() and _same_crawl(meta_path, wanted):
         done_ids, good_bytes = _read_complete_lines(partial)
@@ -158,3 +163,20 @@ def check_options(source: Source, options: Mapping[str, str]) -> None:
             f"{source.name} takes no option {', '.join(unknown)}; "
             + (f"its options: {', '.join(known)}" if known else "it takes no options")
         )
+
+
+#: Option names whose values are secrets: kept out of raw/<source>.crawl.json.
+SECRET_OPTIONS = frozenset({"token", "password", "api_key"})
+
+
+def redact(options: Mapping[str, str]) -> dict[str, str]:
+    """Options as written to the crawl's metadata: secrets replaced by a digest, so a resumed
+    crawl still recognises the same settings without the secret ever reaching the disk.
+
+    >>> redact({"author": "google", "token": "hf_abc"})["token"].startswith("sha256:")
+    True
+    """
+    return {
+        key: content_hash(value) if key in SECRET_OPTIONS else value
+        for key, value in options.items()
+    }

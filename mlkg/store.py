@@ -252,6 +252,16 @@ class EmbeddedStore:
     def optimize(self) -> None:
         self._store.optimize()
 
+    def backup(self, target: Path) -> None:
+        """A consistent checkpoint of the store in ``target`` (RocksDB: hard links, cheap)."""
+        self._store.backup(str(target))
+
+    @property
+    def pyoxigraph(self) -> Store:
+        """The underlying :class:`pyoxigraph.Store`, for protocol-level writes (SPARQL Update,
+        Graph Store Protocol) that the graph-per-record interface above does not model."""
+        return self._store
+
     def close(self) -> None:
         if not self.read_only:
             self._store.flush()
