@@ -20,6 +20,8 @@ REGISTRY: dict[str, str] = {
     "tfhub": "crawlers.tfhub",
     "pytorch-hub": "crawlers.pytorch_hub",
     "huggingface": "crawlers.huggingface",
+    "openml": "crawlers.openml",
+    "timm": "crawlers.model_index",
 }
 
 

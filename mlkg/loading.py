@@ -18,6 +18,7 @@ from pyoxigraph import Literal, NamedNode, Quad, parse
 
 from crawlers import Source
 from mlkg.config import Settings
+from mlkg.identity import derive_same_weights
 from mlkg.iris import Iris
 from mlkg.namespaces import MLKG, ONTOLOGY_IRI, RDF, RDFS, XSD
 from mlkg.provenance import RunContext, activity_quads, new_run_id, now_iso
@@ -273,6 +274,7 @@ class LoadSession:
                 store.replace_graphs({self.context.activity: activity_quads(self.context, report)})
         with timed(report, "links"):
             derive_revisions(store, self.iris)
+            derive_same_weights(store, self.iris)
             report.unresolved_references = check_links(store, self.iris)
         with timed(report, "publish"):
             self.publisher.finished(store, changed=bool(report.written))

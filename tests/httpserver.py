@@ -1,8 +1,8 @@
 """A real HTTP server on 127.0.0.1 for crawler tests.
 
 Tests register routes (path → handler) that answer in the zoo's own wire format, and can script
-failures (429 with Retry-After, 5xx, delays) per route. The server runs in a thread on a free port;
-requests it received are recorded so tests can assert what was fetched.
+failures (429 with Retry-After, 5xx, delays, truncated bodies) per route. The server runs in a
+thread on a free port; requests it received are recorded so tests can assert what was fetched.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ class Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    #: Declared Content-Length when it is not ``len(body)``: a larger value makes a truncated
+    #: body (the server sends ``body`` and closes the connection).
+    content_length: int | None = None
 
 
 Handler = Callable[["Request"], Reply]
@@ -48,6 +51,9 @@ class LocalServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as two writes; with Nagle's algorithm a keep-alive client
+            # waits for a delayed ACK (~40 ms) between them on every request.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
@@ -68,16 +74,22 @@ class LocalServer:
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
+                declared = len(reply.body) if reply.content_length is None else reply.content_length
+                self.send_header("Content-Length", str(declared))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(reply.body)
+                if declared != len(reply.body):
+                    self.close_connection = True  # the client sees the body cut short
 
             do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = _handle
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for the serve loop to notice, once per test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
