@@ -255,7 +255,9 @@ def architecture_terms() -> dict[str, set[str]]:
     text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
     section = text.split("## Ontology terms", 1)[1].split("\n## ", 1)[0]
     parts = re.split(
-        r"^(Classes:|Object properties:|Datatype properties:|Reused:)", section, flags=re.M
+        r"^(Classes:|Object properties:|Datatype properties:|Added by the sources|Reused:)",
+        section,
+        flags=re.M,
     )
     blocks = dict(zip(parts[1::2], parts[2::2], strict=True))
     return {
