@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import platformdirs
@@ -31,6 +31,12 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
         "built with and refuses another.",
     ),
     ("debug", "MLKG_DEBUG", "Show tracebacks instead of one-line errors (1/true/yes/on)."),
+    (
+        "update_token",
+        "MLKG_UPDATE_TOKEN",
+        "Enables SPARQL Update and the Graph Store Protocol on `mlkg serve`, for requests carrying "
+        "`Authorization: Bearer <token>`. Default: unset, the server is read-only.",
+    ),
 )
 
 
@@ -48,6 +54,8 @@ class Settings:
     data_dir: Path
     base_iri: str = DEFAULT_BASE_IRI
     debug: bool = False
+    #: Kept out of ``repr`` so a logged Settings never shows the secret.
+    update_token: str | None = field(default=None, repr=False)
 
     @property
     def iris(self) -> Iris:
@@ -76,8 +84,14 @@ def resolve_settings(environ: Mapping[str, str] | None = None, **options: object
     data_dir = options.get("data_dir") or env.get("MLKG_DATA_DIR") or default_data_dir()
     base_iri = options.get("base_iri") or env.get("MLKG_BASE_IRI") or DEFAULT_BASE_IRI
     debug = bool(options.get("debug")) or is_true(env.get("MLKG_DEBUG"))
+    update_token = options.get("update_token") or env.get("MLKG_UPDATE_TOKEN") or None
     try:
         Iris(str(base_iri))
     except ValueError as exc:
         raise ConfigurationError(str(exc)) from exc
-    return Settings(data_dir=Path(str(data_dir)).expanduser(), base_iri=str(base_iri), debug=debug)
+    return Settings(
+        data_dir=Path(str(data_dir)).expanduser(),
+        base_iri=str(base_iri),
+        debug=debug,
+        update_token=str(update_token) if update_token else None,
+    )

@@ -84,7 +84,7 @@ def _topic(quads, quad):
 
 
 def test_demo_builds_the_sample_and_prints_example_queries(tmp_path):
-    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "-q", "demo"])
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "-q", "demo", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "Models per task" in result.output
     assert "(mlkg query models-per-task)" in result.output

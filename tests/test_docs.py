@@ -32,8 +32,10 @@ def test_every_command_has_help_with_an_example(name, command):
 
 
 def test_every_setting_is_documented_in_the_readme():
+    from mlkg.server.settings import SERVER_SETTINGS
+
     readme = (REPO / "README.md").read_text()
-    for _name, env, _help in SETTINGS:
+    for env in [env for _n, env, _h in SETTINGS] + [env for _n, env, _d, _h in SERVER_SETTINGS]:
         assert env in readme, f"{env} is not documented in README.md"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from mlkg import __version__
-from mlkg.cli import graph, pipeline
+from mlkg.cli import graph, pipeline, serve
 from mlkg.config import is_true, resolve_settings
 from mlkg.errors import MlkgError
 
@@ -84,6 +84,8 @@ COMMANDS: tuple[click.Command, ...] = (
     graph.list_queries,
     graph.stats,
     graph.export,
+    graph.reindex,
+    serve.serve,
 )
 for _command in COMMANDS:
     cli.add_command(_command)

@@ -1,25 +1,16 @@
-"""Commands that read the graph: query, queries, stats, export."""
+"""Commands that read the graph: query, queries, stats, export, reindex."""
 
 from __future__ import annotations
 
-import gzip
 import json
-import sys
 from pathlib import Path
 
 import click
-from pyoxigraph import RdfFormat
 
 from mlkg.cli._common import settings_of
 
-EXPORT_FORMATS: dict[str, RdfFormat] = {
-    "nquads": RdfFormat.N_QUADS,
-    "trig": RdfFormat.TRIG,
-    "turtle": RdfFormat.TURTLE,
-    "ntriples": RdfFormat.N_TRIPLES,
-    "jsonld": RdfFormat.JSON_LD,
-    "rdfxml": RdfFormat.RDF_XML,
-}
+#: CLI name → format; the formats themselves live in :mod:`mlkg.export`.
+EXPORT_FORMATS: tuple[str, ...] = ("nquads", "trig", "turtle", "ntriples", "jsonld", "rdfxml")
 
 
 @click.command()
@@ -153,25 +144,84 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="File to write; a name ending in .gz is gzip-compressed. '-' for stdout.",
+    help="File to write; a name ending in .gz is gzip-compressed. '-' for stdout. The file "
+    "appears only when complete (written to a temporary name, then renamed).",
+)
+@click.option(
+    "--void",
+    "void_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the VoID/DCAT description (Turtle) "
+    "[default: OUTPUT.void.ttl beside the dump; none for stdout].",
+)
+@click.option("--no-void", is_flag=True, help="Write no VoID description.")
+@click.option(
+    "--dump-url",
+    metavar="URL",
+    help="URL the dump will be published at, for void:dataDump [default: its file name, "
+    "relative to the VoID file].",
+)
+@click.option(
+    "--sparql-endpoint",
+    metavar="URL",
+    help="Public SPARQL endpoint URL for void:sparqlEndpoint [default: none].",
 )
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: Path) -> None:
-    """Dump the whole graph to a file others can load into their own store.
+def export(
+    ctx: click.Context,
+    fmt: str,
+    output: Path,
+    void_path: Path | None,
+    no_void: bool,
+    dump_url: str | None,
+    sparql_endpoint: str | None,
+) -> None:
+    """Dump the whole graph to a file others can load into their own store, with a VoID
+    description of it (counts, classes, licences, sources, endpoint, dump).
+
+    Reads the store (read-only); writes OUTPUT and, unless --no-void, its VoID file.
 
     \b
     Example:
-        mlkg export --format nquads --output mlkg.nq.gz
+        mlkg export --format nquads --output mlkg.nq.gz        # + mlkg.nq.gz.void.ttl
+        mlkg export --format turtle --output - --no-void | head
     """
-    from mlkg.store import open_store
+    from mlkg.export import default_void_path
+    from mlkg.export import export as export_graph
 
-    settings = settings_of(ctx)
-    with open_store(settings.data_dir, base_iri=settings.base_iri, read_only=True) as store:
-        if str(output) == "-":
-            store.dump(sys.stdout.buffer, EXPORT_FORMATS[fmt])
-            return
-        opener = gzip.open if output.suffix == ".gz" else open
-        with opener(output, "wb") as handle:
-            store.dump(handle, EXPORT_FORMATS[fmt])
+    if no_void and void_path is not None:
+        raise click.UsageError("--void and --no-void cannot be used together")
+    if void_path is None and not no_void and str(output) != "-":
+        void_path = default_void_path(output)
+    result = export_graph(
+        settings_of(ctx),
+        fmt,
+        output,
+        void=None if no_void else void_path,
+        dump_url=dump_url,
+        endpoint_url=sparql_endpoint,
+    )
+    if not ctx.meta.get("quiet") and str(output) != "-":
+        click.echo(f"wrote {result.output}", err=True)
+        if result.void is not None:
+            click.echo(f"wrote {result.void}", err=True)
+
+
+@click.command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Rebuild the full-text search index (data_dir/search.sqlite) from the store.
+
+    Builds now run the index with each load; use this for a store built before the index
+    existed, or when a warning said the index missed a load. Reads the store (read-only);
+    replaces the index file when complete, so searches keep working meanwhile.
+
+    \b
+    Example:
+        mlkg reindex
+    """
+    from mlkg.search import rebuild_index
+
+    count = rebuild_index(settings_of(ctx))
     if not ctx.meta.get("quiet"):
-        click.echo(f"wrote {output}", err=True)
+        click.echo(f"indexed {count} resources", err=True)

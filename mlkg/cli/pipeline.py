@@ -14,6 +14,7 @@ from mlkg.cli._common import (
     show_progress,
     source_names,
 )
+from mlkg.cli.serve import serve_options
 
 
 @click.command()
@@ -152,15 +153,31 @@ DEMO_QUERIES = ("models-per-task", "variants-of-model", "best-model-per-dataset-
 
 
 @click.command()
+@click.option(
+    "--no-serve",
+    is_flag=True,
+    help="Only build the sample and print the example queries; do not start the server.",
+)
+@serve_options
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Build the bundled sample zoo (TF Hub and PyTorch Hub pages) and run example queries.
+def demo(
+    ctx: click.Context,
+    no_serve: bool,
+    host: str,
+    port: int,
+    workers: int | None,
+    query_timeout: float | None,
+    max_result_rows: int | None,
+) -> None:
+    """Build the bundled sample zoo (TF Hub and PyTorch Hub pages), show example queries, serve.
 
-    Everything is offline: the sample is a small hand-written zoo shipped with mlkg.
+    Everything is offline: the sample is a small hand-written zoo shipped with mlkg. After the
+    queries it runs `mlkg serve` on the sample (Ctrl-C stops it) unless --no-serve is given.
 
     \b
     Example:
-        mlkg --data-dir /tmp/mlkg-demo demo
+        mlkg --data-dir /tmp/mlkg-demo demo                # then open http://127.0.0.1:7878/sparql
+        mlkg --data-dir /tmp/mlkg-demo demo --no-serve
     """
     from mlkg.pipeline import build as run_build
     from mlkg.queries import format_results, named_queries
@@ -181,3 +198,13 @@ def demo(ctx: click.Context) -> None:
                 result = store.query(queries[name].text)
                 click.echo(format_results(result, "table", base=settings.base_iri))
     click.echo(f"\nThe graph is in {settings.data_dir}. Try `mlkg queries`, `mlkg stats`.")
+    if no_serve:
+        return
+    from mlkg.cli.serve import run_server
+
+    limits = {
+        "workers": workers,
+        "query_timeout": query_timeout,
+        "max_result_rows": max_result_rows,
+    }
+    run_server(settings, host=host, port=port, limits=limits)
