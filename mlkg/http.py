@@ -3,7 +3,8 @@
 Every call has a timeout. Connection errors, timeouts, bodies cut short and HTTP 408/429/5xx
 are retried with doubling backoff plus jitter; a ``Retry-After`` header (seconds or an HTTP
 date) is honoured, capped at :data:`MAX_WAIT` seconds so a hostile server cannot park the crawl.
-Each retry is logged as "attempt n/max". Other errors become a :class:`~mlkg.errors.FetchError` carrying the URL.
+Each retry is logged as "attempt n/max". Other errors become a
+:class:`~mlkg.errors.FetchError` carrying the URL.
 """
 
 from __future__ import annotations
