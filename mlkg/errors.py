@@ -69,3 +69,59 @@ class NamedQueryNotFoundError(MlkgError, LookupError):
 
 class ShapeCompilationError(MlkgError, ValueError):
     """A SHACL shape uses a feature the SPARQL validator does not implement."""
+
+
+class OptimizerError(MlkgError, ValueError):
+    """Input the query optimizer cannot plan for; the message says what to change."""
+
+
+class FormulaSyntaxError(OptimizerError):
+    """A query formula that does not parse; carries the text and the 0-based column."""
+
+    def __init__(self, message: str, *, text: str, position: int):
+        pointer = f"\n  {text}\n  {' ' * position}^" if len(text) <= 200 else ""
+        super().__init__(f"{message} at column {position + 1}{pointer}")
+        self.text = text
+        self.position = position
+
+
+class UnknownLabelError(OptimizerError, LookupError):
+    """Query labels no candidate model answers (with close names the zoo does know)."""
+
+    def __init__(self, labels: list[str], suggestions: dict[str, list[str]] | None = None):
+        self.labels = labels
+        self.suggestions = suggestions or {}
+        hints = "; ".join(
+            f"{label}: did you mean {', '.join(names)}?"
+            for label, names in self.suggestions.items()
+            if names
+        )
+        super().__init__(
+            f"no candidate model answers label(s) {', '.join(labels)}"
+            + (f" ({hints})" if hints else "")
+        )
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class EmptyZooError(OptimizerError, LookupError):
+    """No candidate models at all: nothing imported, or the filters removed every model."""
+
+
+class MissingSelectivityError(OptimizerError, LookupError):
+    """The order-aware cost needs a label's selectivity and the graph has none for it."""
+
+
+class UnsupportedFormulaError(OptimizerError):
+    """A formula the requested cost model cannot handle (e.g. nested, for --order)."""
+
+
+class ProfileFormatError(MlkgError, ValueError):
+    """A profiled-zoo or label-statistics file that cannot be read; carries path and line."""
+
+    def __init__(self, message: str, *, path: str, line: int | None = None):
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.line = line

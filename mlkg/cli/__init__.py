@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from mlkg import __version__
-from mlkg.cli import graph, pipeline, serve
+from mlkg.cli import graph, optimize, pipeline, serve
 from mlkg.config import is_true, resolve_settings
 from mlkg.errors import MlkgError
 
@@ -86,6 +86,8 @@ COMMANDS: tuple[click.Command, ...] = (
     graph.export,
     graph.reindex,
     serve.serve,
+    optimize.import_profile,
+    optimize.optimize,
 )
 for _command in COMMANDS:
     cli.add_command(_command)

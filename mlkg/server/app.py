@@ -19,7 +19,7 @@ from flask import Blueprint, Flask, Response, jsonify
 
 from mlkg import __version__
 from mlkg.config import Settings
-from mlkg.server import graph_store, pages, sparql
+from mlkg.server import graph_store, optimize_api, pages, sparql
 from mlkg.server.errors import render_error
 from mlkg.server.settings import SERVER_SETTINGS, ServerSettings, resolve_server_settings
 from mlkg.server.state import EXTENSION, ServerState, server_state
@@ -51,7 +51,7 @@ def _routes() -> tuple[Route, ...]:
 
 def _blueprints() -> tuple[Blueprint, ...]:
     """Blueprints of the other parts of the web app, registered after the routes above."""
-    return (pages.create_blueprint(),)
+    return (pages.create_blueprint(), optimize_api.create_blueprint())
 
 
 def create_app(
