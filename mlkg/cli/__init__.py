@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from mlkg import __version__
-from mlkg.cli import graph, optimize, pipeline, serve
+from mlkg.cli import generate, graph, optimize, pipeline, serve
 from mlkg.config import is_true, resolve_settings
 from mlkg.errors import MlkgError
 
@@ -88,6 +88,7 @@ COMMANDS: tuple[click.Command, ...] = (
     serve.serve,
     optimize.import_profile,
     optimize.optimize,
+    generate.generate,
 )
 for _command in COMMANDS:
     cli.add_command(_command)
