@@ -157,10 +157,10 @@ def export(
 
         export(settings, "nquads", Path("mlkg.nq.gz"), void=Path("mlkg.nq.gz.void.ttl"))
     """
-    from mlkg.store import open_store
+    from mlkg.store import connect
 
     fmt = ExportFormat.parse(format)
-    with open_store(settings.data_dir, base_iri=settings.base_iri, read_only=True) as store:
+    with connect(settings, read_only=True) as store:
         if isinstance(output, str | Path) and str(output) != "-":
             _dump_to_file(store, fmt, Path(output))
         else:

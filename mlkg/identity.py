@@ -43,7 +43,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from mlkg.iris import Iris
 from mlkg.namespaces import MLKG, RDFS
-from mlkg.store import EmbeddedStore
+from mlkg.store import GraphStore
 
 TORCHVISION = "https://github.com/pytorch/vision"
 SAME_WEIGHTS_GRAPH = "graph/derived/same-weights"
@@ -126,7 +126,7 @@ def same_weights_links(models: Iterable[ModelFacts]) -> set[tuple[NamedNode, Nam
     return {pair for members in groups.values() for pair in permutations(sorted(members), 2)}
 
 
-def derive_same_weights(store: EmbeddedStore, iris: Iris) -> int:
+def derive_same_weights(store: GraphStore, iris: Iris) -> int:
     """Link the same weights across zoos (``mlkg:sameWeightsAs``, both directions).
 
     Recomputed from the whole store into ``graph/derived/same-weights``; the graph is rewritten

@@ -27,13 +27,13 @@ from mlkg.quarantine import log_verdict, quarantine_entry, read_quarantine, writ
 from mlkg.records import Verdict, content_hash
 from mlkg.report import BuildReport, timed
 from mlkg.resources import ontology_files
-from mlkg.store import EmbeddedStore, open_store
+from mlkg.store import GraphStore, connect
 from mlkg.vocabulary import rebase
 
 logger = logging.getLogger(__name__)
 
 
-def stored_fingerprints(store: EmbeddedStore, source: str) -> dict[str, tuple[str, str]]:
+def stored_fingerprints(store: GraphStore, source: str) -> dict[str, tuple[str, str]]:
     """Record graph IRI → (content hash, crawler version) for one source's graphs in the store."""
     rows = store.query(
         f"SELECT ?g ?hash ?version WHERE {{ GRAPH ?g {{ ?g mlkg:recordSource {Literal(source)} ; "
@@ -44,7 +44,7 @@ def stored_fingerprints(store: EmbeddedStore, source: str) -> dict[str, tuple[st
 
 
 def load_chunk(
-    store: EmbeddedStore,
+    store: GraphStore,
     verdicts: Iterable[Verdict],
     fingerprints: dict[str, tuple[str, str]],
     report: BuildReport,
@@ -68,7 +68,7 @@ def load_chunk(
 # -- background graphs and link check --------------------------------------------------------
 
 
-def ensure_background(store: EmbeddedStore, iris: Iris) -> int:
+def ensure_background(store: GraphStore, iris: Iris) -> int:
     """Load the ontology, alignments and vocabularies, each into its own graph, when changed.
 
     The ontology goes to the graph named by its IRI; each vocabulary file to
@@ -121,13 +121,13 @@ LINEAGE_PROPERTIES = (
 )
 
 
-def _replace_if_changed(store: EmbeddedStore, graph: NamedNode, quads: set[Quad]) -> None:
+def _replace_if_changed(store: GraphStore, graph: NamedNode, quads: set[Quad]) -> None:
     """Rewrite a derived graph only when its content changes, so re-runs write nothing."""
     if set(store.quads(graph)) != quads:
         store.replace_graphs({graph: list(quads)})
 
 
-def check_links(store: EmbeddedStore, iris: Iris) -> int:
+def check_links(store: GraphStore, iris: Iris) -> int:
     """Flag lineage targets no record describes (``mlkg:unresolvedReference true``).
 
     The flags live in one graph, ``graph/checks/unresolved``, recomputed from the whole store so
@@ -176,7 +176,7 @@ def revision_links(
     return links
 
 
-def derive_revisions(store: EmbeddedStore, iris: Iris) -> int:
+def derive_revisions(store: GraphStore, iris: Iris) -> int:
     """Link each version to the previous published one (``mlkg:revisionOf``).
 
     Derived from the whole store into ``graph/derived/revisions``, because a single record
@@ -214,7 +214,7 @@ class LoadSession:
         self.publisher = Publisher(settings)
 
     def __enter__(self) -> LoadSession:
-        self.store = open_store(self.settings.data_dir, base_iri=self.iris.base)
+        self.store = connect(self.settings)
         with timed(self.report, "background"):
             ensure_background(self.store, self.iris)
         self.fingerprints = stored_fingerprints(self.store, self.source.name)

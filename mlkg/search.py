@@ -476,7 +476,7 @@ def rebuild_index(settings: Settings, store=None) -> int:
     Reads each record graph's quads directly (an index lookup per graph, no SPARQL), and
     writes in batches of a few thousand graphs so memory stays flat.
     """
-    from mlkg.store import open_store
+    from mlkg.store import connect as connect_store
 
     iris = settings.iris
     path = index_path(settings)
@@ -485,7 +485,7 @@ def rebuild_index(settings: Settings, store=None) -> int:
         stale.unlink(missing_ok=True)
     owned = store is None
     if owned:
-        store = open_store(settings.data_dir, base_iri=iris.base, read_only=True)
+        store = connect_store(settings, read_only=True)
     written = 0
     try:
         with closing(connect(fresh)) as conn:

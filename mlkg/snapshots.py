@@ -89,8 +89,12 @@ def _sequences(root: Path) -> list[int]:
     return sorted(int(p.name) for p in root.iterdir() if p.name.isdigit() and p.is_dir())
 
 
-def publish_snapshot(settings: Settings, store: EmbeddedStore | Store) -> Path:
+def publish_snapshot(settings: Settings, store: EmbeddedStore | Store | object) -> Path | None:
     """Checkpoint ``store`` into a new snapshot, make it current, and delete unused old ones.
+
+    An external store (:class:`mlkg.remote_store.RemoteStore`) has no local checkpoint: readers
+    query it directly (``mlkg serve`` proxies to it), so nothing is published and the result is
+    None.
 
     Readers that hold a lease on an older snapshot keep reading it until they switch; new
     readers see the new one. Only the writer of the store calls this (it owns the store), and a
@@ -103,11 +107,13 @@ def publish_snapshot(settings: Settings, store: EmbeddedStore | Store) -> Path:
             committed write).
 
     Returns:
-        The new snapshot's folder.
+        The new snapshot's folder; None for an external store.
 
     Raises:
         StoreError: the checkpoint could not be written (disk full, permissions).
     """
+    if not isinstance(store, EmbeddedStore | Store):
+        return None
     root = snapshots_dir(settings)
     root.mkdir(parents=True, exist_ok=True)
     with _exclusive(root / _PUBLISH_LOCK):
@@ -266,7 +272,9 @@ def _exclusive(path: Path):
 def ensure_snapshot(settings: Settings) -> Path | None:
     """Publish a first snapshot when there is none (a store built before snapshots existed, or
     an empty data directory, which gets an empty store). Returns the current snapshot, or None
-    when a build holds the store: it publishes one when it finishes."""
+    when a build holds the store (it publishes one when it finishes) or the store is external."""
+    if settings.remote:
+        return None  # an external store is queried directly, never through snapshots
     existing = current_snapshot(settings)
     if existing is not None:
         return existing

@@ -1,8 +1,9 @@
 """The store: one named graph per source record, queried as the union of all graphs.
 
-:class:`GraphStore` is the small interface the pipeline, CLI and server need; a remote SPARQL
-store can implement it later. :class:`EmbeddedStore` implements it over an on-disk
-:class:`pyoxigraph.Store`.
+:class:`GraphStore` is the small interface the pipeline, CLI and server need.
+:class:`EmbeddedStore` implements it over an on-disk :class:`pyoxigraph.Store`;
+:class:`mlkg.remote_store.RemoteStore` over the SPARQL 1.1 Protocol and Graph Store Protocol of an
+external store. :func:`connect` opens the one the settings ask for.
 
 Writes come in two kinds:
 
@@ -23,7 +24,7 @@ import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from pyoxigraph import (
     NamedNode,
@@ -41,6 +42,10 @@ from pyoxigraph import (
 from mlkg.errors import QueryError, StoreError
 from mlkg.namespaces import PREFIXES
 from mlkg.records import Term
+
+if TYPE_CHECKING:
+    from mlkg.config import Settings
+    from mlkg.remote_store import RemoteStore
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +76,17 @@ class GraphStore(Protocol):
 
     def drop_graphs(self, graphs: Iterable[NamedNode]) -> None: ...
 
+    def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]: ...
+
+    def named_graphs(self) -> Iterator[NamedNode]: ...
+
     def dump(self, output: IO[bytes], format: RdfFormat) -> None: ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> GraphStore: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 def to_ntriples_block(quads: Iterable[Quad]) -> str:
@@ -178,15 +191,28 @@ class EmbeddedStore:
         """Run a SPARQL query; without ``GRAPH`` it sees the union of all named graphs.
 
         ``substitutions`` binds variables before evaluation (SEP-0007), for parameterised named
-        queries. The usual prefixes (:data:`mlkg.namespaces.PREFIXES`) are predeclared.
+        queries; a variable the query does not project (which pyoxigraph refuses to substitute)
+        is bound with ``VALUES`` instead (:func:`mlkg.remote_store.bind_variables`, as on an
+        external store). The usual prefixes (:data:`mlkg.namespaces.PREFIXES`) are predeclared.
         """
         try:
-            return self._store.query(
-                sparql,
-                use_default_graph_as_union=union_default_graph,
-                prefixes=PREFIXES,
-                substitutions=substitutions,
-            )
+            try:
+                return self._store.query(
+                    sparql,
+                    use_default_graph_as_union=union_default_graph,
+                    prefixes=PREFIXES,
+                    substitutions=substitutions,
+                )
+            except RuntimeError as exc:
+                if not substitutions or "projection" not in str(exc):
+                    raise
+                from mlkg.remote_store import bind_variables
+
+                return self._store.query(
+                    bind_variables(sparql, substitutions),
+                    use_default_graph_as_union=union_default_graph,
+                    prefixes=PREFIXES,
+                )
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
 
@@ -291,3 +317,98 @@ def _append_line(path: Path, entry: dict) -> None:
 def open_store(data_dir: Path, *, base_iri: str, read_only: bool = False) -> EmbeddedStore:
     """The embedded store of a data directory."""
     return EmbeddedStore(Path(data_dir) / "store", base_iri=base_iri, read_only=read_only)
+
+
+#: Keyword options of :func:`connect` for a store URL, each the ``store_*`` setting of that name.
+REMOTE_OPTIONS = (
+    "update_url",
+    "gsp_url",
+    "user",
+    "password",
+    "auth",
+    "default_graph",
+    "bulk",
+    "max_rows",
+    "timeout",
+)
+
+
+def connect(
+    target: Settings | str | os.PathLike[str],
+    *,
+    base_iri: str | None = None,
+    read_only: bool = False,
+    **options: Any,
+) -> EmbeddedStore | RemoteStore:
+    """Open mlkg's store: the embedded one of a data directory, or an external SPARQL store.
+
+    ``connect(settings, read_only=False)``
+        :class:`~mlkg.config.Settings` decide: a :class:`~mlkg.remote_store.RemoteStore` when
+        ``settings.store_url`` (``MLKG_STORE_URL``) is set, else the :class:`EmbeddedStore` of
+        ``settings.data_dir``. ``base_iri`` defaults to ``settings.base_iri``; ``options``
+        are not allowed (put them in the settings).
+    ``connect("http://host:7878/query", update_url=..., gsp_url=..., user=..., password=...,
+    auth="basic", default_graph="named", bulk="graph", max_rows=None, timeout=300.0)``
+        An ``http(s)://`` string is the external store's SPARQL query endpoint; the keyword
+        options are the ``MLKG_STORE_*`` settings of the same name (``update_url`` defaults
+        to the query URL; without ``gsp_url`` graphs are written with SPARQL Update; ``auth``
+        is ``basic`` or ``digest``; ``default_graph`` is ``union`` when the store's default
+        graph is already the union of its named graphs, else ``named``; ``bulk`` is ``graph``
+        or ``dataset``). See docs/external-store.md.
+    ``connect("/path/to/data-dir")``
+        Any other string or path is a data directory: its embedded store (``DIR/store``).
+
+    Args:
+        target: the settings, a store URL, or a data directory.
+        base_iri: the resource base [default: the settings' base, else
+            ``https://w3id.org/mlkg/resource/``]; a store built with another base is refused.
+        read_only: open for reading only (the embedded store then takes no write lock; a remote
+            store refuses writes and skips crash recovery).
+        options: the external store's options, with a URL ``target`` only.
+
+    Returns:
+        An :class:`EmbeddedStore` or :class:`~mlkg.remote_store.RemoteStore`; both are context
+        managers implementing :class:`GraphStore`.
+
+    Raises:
+        StoreError: the store cannot be opened or reached, or has another base IRI.
+        ValueError: unknown or invalid options.
+
+    Example::
+
+        with connect("http://127.0.0.1:7878/query", gsp_url="http://127.0.0.1:7878/store",
+                     default_graph="union", read_only=True) as store:
+            rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?m a mlkg:Model }")
+    """
+    from mlkg.config import Settings
+    from mlkg.iris import DEFAULT_BASE_IRI
+    from mlkg.remote_store import RemoteConfig, RemoteStore
+
+    if isinstance(target, Settings):
+        if options:
+            raise ValueError(
+                f"connect(settings) takes no store options ({', '.join(sorted(options))}): "
+                "put them in the settings"
+            )
+        base = base_iri or target.base_iri
+        if target.remote:
+            return RemoteStore(
+                RemoteConfig.from_settings(target), base_iri=base, read_only=read_only
+            )
+        return open_store(target.data_dir, base_iri=base, read_only=read_only)
+    base = base_iri or DEFAULT_BASE_IRI
+    location = os.fspath(target)
+    if location.startswith(("http://", "https://")):
+        unknown = set(options) - set(REMOTE_OPTIONS)
+        if unknown:
+            raise ValueError(
+                f"unknown store options: {', '.join(sorted(unknown))}; known: "
+                + ", ".join(REMOTE_OPTIONS)
+            )
+        config = RemoteConfig(location, **{k: v for k, v in options.items() if v is not None})
+        return RemoteStore(config, base_iri=base, read_only=read_only)
+    if options:
+        raise ValueError(
+            f"store options ({', '.join(sorted(options))}) need a store URL, not a data directory"
+        )
+    return open_store(Path(location), base_iri=base, read_only=read_only)

@@ -38,6 +38,50 @@ logger = logging.getLogger("mlkg")
     show_envvar=True,
     help="Base of resource IRIs [default: https://w3id.org/mlkg/resource/].",
 )
+@click.option(
+    "--store-url",
+    metavar="URL",
+    envvar="MLKG_STORE_URL",
+    show_envvar=True,
+    help="SPARQL query endpoint of an external store to use instead of the embedded one "
+    "(see docs/external-store.md).",
+)
+@click.option(
+    "--store-update-url",
+    metavar="URL",
+    envvar="MLKG_STORE_UPDATE_URL",
+    show_envvar=True,
+    help="SPARQL Update endpoint of the external store [default: --store-url].",
+)
+@click.option(
+    "--store-gsp-url",
+    metavar="URL",
+    envvar="MLKG_STORE_GSP_URL",
+    show_envvar=True,
+    help="Graph Store Protocol endpoint of the external store [default: none, write with "
+    "SPARQL Update].",
+)
+@click.option(
+    "--store-user",
+    envvar="MLKG_STORE_USER",
+    show_envvar=True,
+    help="User for the external store (the password only from MLKG_STORE_PASSWORD).",
+)
+@click.option(
+    "--store-auth",
+    type=click.Choice(["basic", "digest"]),
+    envvar="MLKG_STORE_AUTH",
+    show_envvar=True,
+    help="HTTP authentication scheme of the external store [default: basic].",
+)
+@click.option(
+    "--store-default-graph",
+    type=click.Choice(["union", "named"]),
+    envvar="MLKG_STORE_DEFAULT_GRAPH",
+    show_envvar=True,
+    help="union: the store's default graph is already the union of its named graphs; named: "
+    "it is not, mlkg sends the graphs as the dataset [default: named].",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or summaries on stderr.")
 @click.option("--debug", is_flag=True, envvar="MLKG_DEBUG", help="Show tracebacks on errors.")
@@ -47,6 +91,12 @@ def cli(
     ctx: click.Context,
     data_dir: Path | None,
     base_iri: str | None,
+    store_url: str | None,
+    store_update_url: str | None,
+    store_gsp_url: str | None,
+    store_user: str | None,
+    store_auth: str | None,
+    store_default_graph: str | None,
     verbose: int,
     quiet: bool,
     debug: bool,
@@ -68,7 +118,17 @@ def cli(
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    ctx.obj = resolve_settings(data_dir=data_dir, base_iri=base_iri, debug=debug)
+    ctx.obj = resolve_settings(
+        data_dir=data_dir,
+        base_iri=base_iri,
+        debug=debug,
+        store_url=store_url,
+        store_update_url=store_update_url,
+        store_gsp_url=store_gsp_url,
+        store_user=store_user,
+        store_auth=store_auth,
+        store_default_graph=store_default_graph,
+    )
     ctx.meta["quiet"] = quiet
 
 

@@ -44,7 +44,7 @@ def query(ctx: click.Context, query: str, fmt: str, params: tuple[str, ...]) -> 
         mlkg query evaluations-of-model --param model=<https://w3id.org/mlkg/resource/model/pytorch-hub/pytorch/vision/resnet18>
     """
     from mlkg.queries import format_results, resolve_query, substitutions
-    from mlkg.store import open_store
+    from mlkg.store import connect
 
     settings = settings_of(ctx)
     bindings = {}
@@ -54,7 +54,7 @@ def query(ctx: click.Context, query: str, fmt: str, params: tuple[str, ...]) -> 
             raise click.UsageError(f"--param takes NAME=VALUE, got {param!r}")
         bindings[name] = value
     sparql = resolve_query(query)
-    with open_store(settings.data_dir, base_iri=settings.base_iri, read_only=True) as store:
+    with connect(settings, read_only=True) as store:
         result = store.query(sparql, substitutions=substitutions(bindings))
         click.echo(format_results(result, fmt, base=settings.base_iri))
 
@@ -92,10 +92,10 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     from mlkg.quarantine import quarantine_summary
     from mlkg.queries import render_table
     from mlkg.stats import COVERAGE_PATTERNS, compute_stats
-    from mlkg.store import open_store
+    from mlkg.store import connect
 
     settings = settings_of(ctx)
-    with open_store(settings.data_dir, base_iri=settings.base_iri, read_only=True) as store:
+    with connect(settings, read_only=True) as store:
         result = compute_stats(store, quarantine=quarantine_summary(settings))
     if as_json:
         click.echo(json.dumps(asdict(result), indent=2))

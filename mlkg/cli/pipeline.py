@@ -182,7 +182,7 @@ def demo(
     from mlkg.pipeline import build as run_build
     from mlkg.queries import format_results, named_queries
     from mlkg.sample_zoo import sample_sources
-    from mlkg.store import open_store
+    from mlkg.store import connect
 
     settings = settings_of(ctx)
     for source, folder in sample_sources().items():
@@ -191,7 +191,7 @@ def demo(
             run_build(settings, source, location=str(folder), show_progress=show_progress(ctx)),
         )
     queries = named_queries()
-    with open_store(settings.data_dir, base_iri=settings.base_iri) as store:
+    with connect(settings) as store:
         for name in DEMO_QUERIES:
             if name in queries:
                 click.echo(f"\n## {queries[name].title}  (mlkg query {name})\n")

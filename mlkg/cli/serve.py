@@ -83,7 +83,9 @@ def serve(
     Read-only unless MLKG_UPDATE_TOKEN is set; then SPARQL Update and Graph Store writes are
     accepted from requests with `Authorization: Bearer <token>`. Queries run in worker
     processes over a read-only snapshot of the store, so a running `mlkg build` never blocks
-    them: they see the new data when the build finishes. Limits (see GET /-/limits):
+    them: they see the new data when the build finishes. With an external store
+    (--store-url / MLKG_STORE_URL) queries and updates are proxied to it instead, with the
+    same limits. Limits (see GET /-/limits):
     MLKG_QUERY_TIMEOUT, MLKG_MAX_RESULT_ROWS, MLKG_MAX_REQUEST_BYTES, MLKG_WORKERS,
     MLKG_QUEUE_TIMEOUT, MLKG_SERVER_THREADS. Prints "listening on URL" on stderr.
 
@@ -110,7 +112,7 @@ def get_once(settings: Settings, path: str, limits: dict) -> int:
     from mlkg.server.settings import resolve_server_settings
     from mlkg.snapshots import ensure_snapshot
 
-    ensure_snapshot(settings)
+    ensure_snapshot(settings)  # nothing to do for an external store
     app = create_app(settings, limits=resolve_server_settings(**limits))
     try:
         response = app.test_client().get(path)
@@ -134,7 +136,7 @@ def run_server(settings: Settings, *, host: str, port: int, limits: dict) -> Non
     from mlkg.snapshots import ensure_snapshot
 
     server_limits = resolve_server_settings(**limits)
-    if ensure_snapshot(settings) is None:
+    if not settings.remote and ensure_snapshot(settings) is None:
         click.echo(
             "no snapshot of the store yet (a build holds it): queries answer 503 until it ends",
             err=True,
@@ -150,9 +152,17 @@ def run_server(settings: Settings, *, host: str, port: int, limits: dict) -> Non
     )
     url_host = f"[{host}]" if ":" in host else host
     mode = "read-write (token)" if settings.update_token else "read-only"
-    click.echo(
-        f"mlkg: serving {settings.data_dir} ({mode}, {server_limits.workers} workers)", err=True
-    )
+    if settings.remote:
+        click.echo(
+            f"mlkg: serving the external store {settings.store_url} ({mode}, up to "
+            f"{server_limits.workers} queries at once)",
+            err=True,
+        )
+    else:
+        click.echo(
+            f"mlkg: serving {settings.data_dir} ({mode}, {server_limits.workers} workers)",
+            err=True,
+        )
     click.echo(f"listening on http://{url_host}:{server.effective_port}/", err=True)
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: close workers on the way out
     try:

@@ -7,7 +7,7 @@ live under ``/-/``, a prefix no resource path uses.
 
 Serving: ``mlkg serve`` runs the app under waitress (:mod:`mlkg.cli.serve`). Queries run in
 worker processes over read-only snapshots of the store (:mod:`mlkg.server.workers`,
-:mod:`mlkg.snapshots`).
+:mod:`mlkg.snapshots`), or are proxied to an external store (:mod:`mlkg.server.remote`).
 """
 
 from __future__ import annotations
@@ -130,6 +130,7 @@ def status() -> Response:
             "ok": True,
             "version": __version__,
             "snapshot": current_sequence(state.settings),
+            "store": "external" if state.settings.remote else "embedded",
             "workers": state.limits.workers,
             "worker_pids": state.worker_pids(),
             "updates_enabled": bool(state.settings.update_token),

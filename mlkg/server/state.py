@@ -1,5 +1,8 @@
 """The running server's state: settings, limits and the worker pools, one per app.
 
+With an external store (``MLKG_STORE_URL``) there are no workers: a
+:class:`mlkg.server.remote.RemoteExecutor` proxies every job to the store instead.
+
 Views reach it with :func:`server_state`. Other parts of the web app (UI, resource pages) run
 queries through :meth:`ServerState.select` / :meth:`ServerState.query`, so every read gets the
 same snapshot isolation, timeout and row cap as the endpoint.
@@ -38,6 +41,8 @@ class ServerState:
             self._pool("writer")
 
     def _pool(self, role: str) -> WorkerPool:
+        if self.settings.remote:
+            return self._remote()  # type: ignore[return-value]
         with self._lock:
             if role == "reader":
                 if self._readers is None:
@@ -46,6 +51,15 @@ class ServerState:
             if self._writer is None:
                 self._writer = WorkerPool(self.settings, size=1, role=role)
             return self._writer
+
+    def _remote(self):
+        """An external store (``MLKG_STORE_URL``): jobs are proxied to it, no workers."""
+        from mlkg.server.remote import RemoteExecutor
+
+        with self._lock:
+            if self._readers is None:
+                self._readers = RemoteExecutor(self.settings, size=self.limits.workers)  # type: ignore[assignment]
+            return self._readers
 
     def query(self, job: QueryJob | GraphReadJob, *, what: str = "query") -> Outcome:
         """Run a read on a reader worker, with the query timeout and the queue timeout."""
