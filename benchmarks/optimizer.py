@@ -1,7 +1,10 @@
 """The query optimizer's exact solvers: scaling, and the greedy baseline on the COCO workloads.
 
-    python benchmarks/optimizer.py                      # all sections, a few minutes
-    python benchmarks/optimizer.py --full               # 125…1,600 models in five steps
+    python benchmarks/optimizer.py                      # all sections; the order-aware COCO
+                                                        # rows take longest (an hour+ on 2 cores)
+    python benchmarks/optimizer.py --sections scaling,recorded,selectivity   # a few minutes
+    python benchmarks/optimizer.py --full               # 125…1,600 models in five steps,
+                                                        # 2,000,000 nodes per solve (hours)
     python benchmarks/optimizer.py --sections coco --node-limit 500000
 
 Sections (each prints a table):
@@ -18,15 +21,23 @@ Sections (each prints a table):
   per label is not derivable from the shipped data for most labels.
 * ``recorded``: the authors' recorded outputs (``_history/577787d/output/coco``, F1 zoo) beside
   ours, on the zoo the runs used (without ``model_44``) and on the zoo as shipped.
+* ``selectivity``: what the ground truth says about the fraction of images carrying each label.
+  ``simulation/coco_query_gt.csv`` gives, for 24 queries, the set of COCO val2017 images (of
+  5,000) that satisfy each; per image, a label is known present or absent when some query's
+  answer forces it (unit propagation). The bounds are set beside ``coco_selectivity.csv``,
+  which holds shares of annotations, not fractions of images.
 
-Every solve has a node budget (``--node-limit``); an instance that exhausts it is reported as
-not proven ("limit"), never as optimal. Not a test: nothing here fails. Needs ../shared for the
-``coco`` and ``recorded`` sections (found like the tests do, or ``--shared DIR``).
+Every solve has a node budget (``--node-limit``, per stage of the lexicographic objective;
+default per section: scaling 100,000, coco 10,000, recorded 100,000); an instance that exhausts
+it is reported as not proven ("limit"), never as optimal. Not a test: nothing here fails. Needs
+../shared for the ``coco``, ``recorded`` and ``selectivity`` sections (found like the tests do,
+or ``--shared DIR``).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import os
 import statistics
@@ -34,12 +45,15 @@ import time
 from pathlib import Path
 
 from mlkg.optimizer import build_problem, parse_formula, solve
+from mlkg.optimizer.formula import Formula, Node
 from mlkg.optimizer.profile import problem_models, selectivities
 from mlkg.optimizer.synthetic import synthetic_query, synthetic_zoo
 from mlkg.queries import render_table
 
 ZOO = "optimizer-zoo/Project_Boolean_Query_Plan"
 WORKLOADS = ("coco_query_gt.csv", "coco_query_dnf_gt.csv", "coco_query_cnf_gt.csv")
+NODE_LIMITS = {"scaling": 100_000, "coco": 10_000, "recorded": 100_000}
+FULL_NODE_LIMIT = 2_000_000
 
 
 def find_shared(option: str | None) -> Path | None:
@@ -181,27 +195,110 @@ def recorded(shared: Path, node_limit: int) -> None:
     print(render_table([*headers, "proven", "verdict"], rows, max_width=70))
 
 
+def ground_truth_selectivity(shared: Path) -> None:
+    """Bounds on each label's fraction of images, from the query answer sets (see the module
+    docstring), beside the annotation shares of ``coco_selectivity.csv``."""
+    csv.field_size_limit(1 << 30)
+    folder = shared / ZOO / "simulation"
+    with (folder / "filename.csv").open() as handle:
+        images = len(list(csv.DictReader(handle)))
+    facts: list[tuple[Formula, set[int]]] = []
+    with (folder / "coco_query_gt.csv").open() as handle:
+        for row in csv.DictReader(handle):
+            facts.append((parse_formula(row["query"]), set(ast.literal_eval(row["index"]))))
+    labels = sorted({t for formula, _ in facts for t in formula.labels})
+    present = dict.fromkeys(labels, 0)
+    absent = dict.fromkeys(labels, 0)
+    for image in range(images):
+        known = propagate([(f.root, image in answer) for f, answer in facts], labels)
+        for label, value in known.items():
+            (present if value else absent)[label] += 1
+    shares = selectivities(shared / ZOO / "repository/coco_selectivity.csv")
+    rows = []
+    for label in labels:
+        low, high = present[label] / images, 1 - absent[label] / images
+        share = shares.get(label)
+        inside = share is not None and low - 1e-12 <= share <= high + 1e-12
+        rows.append(
+            [
+                label,
+                f"{low:.4f}",
+                f"{high:.4f}",
+                f"{share:.4f}" if share is not None else "-",
+                "yes" if inside else "no",
+            ]
+        )
+    print(f"\nFraction of {images} COCO val2017 images carrying each label, bounded by the")
+    print("answer sets of simulation/coco_query_gt.csv, beside coco_selectivity.csv")
+    headers = ["label", "at least", "at most", "annotation share", "share within bounds"]
+    print(render_table(headers, rows))
+
+
+def propagate(facts: list[tuple[Node, bool]], labels: list[str]) -> dict[str, bool]:
+    """Labels whose value every assignment consistent with the facts agrees on (a sound, not
+    complete, propagation: a value is fixed when its opposite makes one fact impossible)."""
+    known: dict[str, bool] = {}
+    changed = True
+    while changed:
+        changed = False
+        for label in labels:
+            if label in known:
+                continue
+            for value in (True, False):
+                trial = {**known, label: value}
+                if any(not _possible(root, truth, trial) for root, truth in facts):
+                    known[label] = not value
+                    changed = True
+                    break
+    return known
+
+
+def _possible(root: Node, truth: bool, known: dict[str, bool]) -> bool:
+    """Whether the formula can still take ``truth`` with the unknown labels free (monotone)."""
+    default = truth  # unknown labels as favourable as they can be
+    return _value(root, known, default) == truth
+
+
+def _value(node: Node, known: dict[str, bool], default: bool) -> bool:
+    if node.op == "label":
+        return known.get(node.name, default)
+    parts = (_value(child, known, default) for child in node.children)
+    return all(parts) if node.op == "and" else any(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", help="the ../shared folder")
-    parser.add_argument("--node-limit", type=int, default=100_000, help="per solve")
-    parser.add_argument("--full", action="store_true", help="125, 250, 500, 1000, 1600 models")
+    parser.add_argument("--node-limit", type=int, help="per solve (default: per section)")
     parser.add_argument(
-        "--sections", default="scaling,coco,recorded", help="comma-separated: scaling,coco,recorded"
+        "--full", action="store_true", help="125, 250, 500, 1000, 1600 models; 2M nodes"
+    )
+    parser.add_argument(
+        "--sections",
+        default="scaling,coco,recorded,selectivity",
+        help="comma-separated: scaling,coco,recorded,selectivity",
     )
     args = parser.parse_args()
     sections = set(args.sections.split(","))
+
+    def limit(section: str) -> int:
+        if args.node_limit is not None:
+            return args.node_limit
+        return FULL_NODE_LIMIT if args.full else NODE_LIMITS[section]
+
     if "scaling" in sections:
         models = [125, 250, 500, 1000, 1600] if args.full else [125, 400, 1600]
-        scaling(models, [2, 4, 8, 16, 32], args.node_limit)
+        scaling(models, [2, 4, 8, 16, 32], limit("scaling"))
     shared = find_shared(args.shared)
-    if shared is None and sections & {"coco", "recorded"}:
-        print("\n../shared/optimizer-zoo not found: skipping the coco and recorded sections")
+    if shared is None and sections - {"scaling"}:
+        print("\n../shared/optimizer-zoo not found: skipping the sections that need it")
         return
     if "coco" in sections:
-        coco(shared, args.node_limit)
+        coco(shared, limit("coco"))
     if "recorded" in sections:
-        recorded(shared, args.node_limit)
+        recorded(shared, limit("recorded"))
+    if "selectivity" in sections:
+        ground_truth_selectivity(shared)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -154,6 +156,20 @@ def test_greedy_solver_and_multi_objective(data_dir):
     assert plan["memory"] is not None
 
 
+def test_main_entry_point_exits_1_when_no_plan_meets_the_bound(data_dir, capsys, monkeypatch):
+    from mlkg.cli import main
+
+    argv = ["mlkg", "--data-dir", str(data_dir), "optimize", "person", "--metric", "f1"]
+    monkeypatch.setattr("sys.argv", [*argv, "--max-cost", "1", "--json"])
+    with pytest.raises(SystemExit) as caught:
+        main()
+    assert caught.value.code == 1
+    assert json.loads(capsys.readouterr().out)["feasible"] is False
+    monkeypatch.setattr("sys.argv", [*argv, "--max-cost", "100", "--json"])
+    main()  # a plan: returns normally (exit status 0)
+    assert json.loads(capsys.readouterr().out)["feasible"] is True
+
+
 def test_main_entry_point_maps_errors_to_one_line(data_dir, capsys, monkeypatch):
     from mlkg.cli import main
 
@@ -227,3 +243,42 @@ def test_api_optimize_bad_input_is_400(client, body, message):
     assert response.status_code == 400
     error = response.get_json()
     assert error["ok"] is False and message in error["error"]
+
+
+def post(url: str, body: object) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def test_api_optimize_on_a_running_server(data_dir):
+    """The same route over HTTP on a real ``mlkg serve``: a plan, an infeasible bound (200,
+    feasible false) and bad input (400 with a JSON message)."""
+    from mlkg.server.testing import LiveServer
+
+    with LiveServer(data_dir, options=["--workers", "1"]) as server:
+        url = f"{server.url}/api/optimize"
+        status, plan = post(url, {"query": "(person & car) | bus", "metric": "f1", "max_cost": 45})
+        assert status == 200 and plan["feasible"] and plan["optimal"]
+        assert plan["assignment"] == {
+            "person": "det_small",
+            "car": "det_small",
+            "bus": "bus_expert",
+        }
+        assert plan["cost"] == 30.0
+        status, plan = post(url, {"query": "person", "metric": "f1", "max_cost": 1})
+        assert status == 200 and plan["feasible"] is False and plan["accuracy"] is None
+        for body, message in (
+            ({"query": "persn", "metric": "f1"}, "did you mean person"),
+            ({"query": "person &", "metric": "f1"}, "formula ended"),
+            ({"query": "person", "metric": "f1", "min_accuracy": 2}, "[0, 1]"),
+            ({"query": "person", "metric": "ap"}, "no candidate models"),  # empty zoo for AP
+            ("not an object", "JSON object"),
+        ):
+            status, error = post(url, body)
+            assert status == 400 and error["ok"] is False and message in error["error"]

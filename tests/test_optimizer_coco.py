@@ -22,9 +22,9 @@ import pytest
 
 from mlkg.optimizer import build_problem, parse_formula, solve
 from mlkg.optimizer.estimate import OrderModel, best_order
-from mlkg.optimizer.exact import Limits, Objective, enumerate_plans
 from mlkg.optimizer.formula import label_key
 from mlkg.optimizer.greedy import greedy
+from mlkg.optimizer.multi import scales
 from mlkg.optimizer.problem import compile_problem
 from mlkg.optimizer.profile import problem_models, selectivities
 from tests.conftest import SHARED
@@ -68,34 +68,82 @@ ENUMERABLE = [
     ("person & car", True),
     ("chair | car", True),
     ("bowl & dining_table", True),
+    ("(bottle | tv) & chair", True),
+    ("(tv & bottle) | cup", True),
 ]
 
 
-@pytest.mark.parametrize(("query", "order"), ENUMERABLE, ids=lambda v: str(v))
-def test_exact_equals_enumeration_on_the_ap_zoo(zoo, query, order):
-    problem = build_problem(
+def ap_problem(zoo: Path, query: str):
+    """The query on the AP zoo, with the authors' selectivities (only the order-aware cost reads
+    them; any values would do for comparing a solver with enumeration)."""
+    return build_problem(
         parse_formula(query),
         models(str(zoo / "repository/model_stats_ap.csv")),
         selectivity=authors_selectivity(str(zoo / "repository/coco_selectivity.csv")),
     )
-    full = compile_problem(problem, prune=False)
-    model = OrderModel.build(problem.formula, problem.selectivity) if order else None
+
+
+def every_plan(problem, order: bool) -> list[tuple[float, float]]:
+    """(accuracy, cost) of every assignment of a candidate to each label, no pruning; with
+    ``order`` the cost is that of the assignment's cheapest order (``best_order``, itself
+    checked against every permutation in test_optimizer_estimate)."""
+    formula, labels = problem.formula, problem.labels
+    model = OrderModel.build(formula, problem.selectivity) if order else None
+    options = [[m for m in problem.models if t in m.accuracy] for t in labels]
+    found = []
+    for choice in itertools.product(*options):
+        accuracy = formula.accuracy({t: m.accuracy[t] for t, m in zip(labels, choice, strict=True)})
+        distinct = sorted({m.id: m for m in choice}.values(), key=lambda m: m.id)
+        if model is None:
+            cost = sum(m.cost for m in distinct)
+        else:
+            slot_of = [distinct.index(m) for m in choice]
+            cost = best_order(model, slot_of, [m.cost for m in distinct])[0]
+        found.append((accuracy, cost))
+    return found
+
+
+@pytest.mark.parametrize(("query", "order"), ENUMERABLE, ids=lambda v: str(v))
+def test_exact_equals_enumeration_on_the_ap_zoo(zoo, query, order):
+    problem = ap_problem(zoo, query)
+    plans = every_plan(problem, order)
     for budget in (30.0, 60.0, 100.0):
-        reference = enumerate_plans(
-            full, Objective("accuracy"), Limits(max_cost=budget), model=model
-        )
+        within = [p for p in plans if p[1] <= budget + 1e-9]
         plan = solve(problem, max_cost=budget, order=order)
-        assert plan.optimal and plan.feasible is reference.feasible
-        if reference.feasible:
-            assert plan.accuracy == pytest.approx(reference.accuracy, abs=1e-9)
+        assert plan.optimal and plan.feasible is bool(within)
+        if within:
+            assert plan.accuracy == pytest.approx(max(a for a, _ in within), abs=1e-9)
+            assert plan.cost <= budget + 1e-9
     for floor in (0.5, 0.8, 0.9):
-        reference = enumerate_plans(
-            full, Objective("cost"), Limits(min_accuracy=floor), model=model
-        )
+        reaching = [p for p in plans if p[0] >= floor - 1e-9]
         plan = solve(problem, min_accuracy=floor, order=order)
-        assert plan.optimal and plan.feasible is reference.feasible
-        if reference.feasible:
-            assert plan.cost == pytest.approx(reference.cost, abs=1e-7)
+        assert plan.optimal and plan.feasible is bool(reaching)
+        if reaching:
+            assert plan.cost == pytest.approx(min(c for _, c in reaching), abs=1e-7)
+            assert plan.accuracy >= floor - 1e-9
+
+
+@pytest.mark.parametrize("order", [False, True], ids=["selection", "order"])
+@pytest.mark.parametrize("query", ["person & car", "chair | car"])
+def test_multi_objective_modes_equal_enumeration_on_the_ap_zoo(zoo, query, order):
+    """Weighted sum, min-max and lexicographic over (loss, cost); the zoo has no memory."""
+    problem = ap_problem(zoo, query)
+    plans = every_plan(problem, order)
+    _, cost_scale, _ = scales(problem)
+    for mode, combine in (("weighted-sum", sum), ("minmax", max)):
+
+        def value(accuracy, cost, combine=combine):
+            return combine((1.0 - accuracy, 0.5 * cost / cost_scale))
+
+        plan = solve(problem, order=order, mode=mode, weights="loss=1,cost=0.5")
+        assert plan.optimal
+        best = min(value(a, c) for a, c in plans)
+        assert value(plan.accuracy, plan.cost) == pytest.approx(best, abs=1e-9)
+    plan = solve(problem, order=order, mode="lexicographic", priority="cost,loss")
+    cheapest = min(c for _, c in plans)
+    best = max(a for a, c in plans if c <= cheapest + 1e-9)
+    assert plan.optimal and plan.cost == pytest.approx(cheapest)
+    assert plan.accuracy == pytest.approx(best, abs=1e-9)
 
 
 # -- the authors' recorded outputs ---------------------------------------------------------------

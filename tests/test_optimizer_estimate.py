@@ -21,24 +21,8 @@ from mlkg.optimizer.estimate import (
     additive_order,
     best_order,
     order_cost,
-    plan_accuracy,
-    plan_memory,
-    selection_cost,
 )
 from mlkg.optimizer.formula import parse_formula
-
-
-def test_selection_cost_pays_a_shared_model_once():
-    cost = {"m1": 10.0, "m2": 25.0}
-    assert selection_cost({"a": "m1", "b": "m1", "c": "m2"}, cost) == 35.0
-    assert plan_memory({"a": "m1", "b": "m1"}, {"m1": 5e6, "m2": None}) == 5e6
-
-
-def test_plan_accuracy_uses_each_labels_model():
-    formula = parse_formula("(person & car) | bus")
-    accuracy = {("m1", "person"): 0.9, ("m1", "car"): 0.8, ("m2", "bus"): 0.5}
-    assignment = {"person": "m1", "car": "m1", "bus": "m2"}
-    assert plan_accuracy(formula, assignment, accuracy) == pytest.approx(0.86)
 
 
 def test_the_authors_recorded_order_cost_is_reproduced():

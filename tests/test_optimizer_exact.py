@@ -20,26 +20,17 @@ from mlkg.optimizer import ModelInfo, build_problem, parse_formula, solve
 from mlkg.optimizer.estimate import OrderModel, order_cost
 from mlkg.optimizer.multi import scales
 from mlkg.optimizer.problem import compile_problem, dominated_models
+from tests.test_optimizer_estimate import normal_forms
 
 TOL = 1e-9
 
 
 @st.composite
 def instances(draw, max_labels: int = 4, max_models: int = 6):
-    k = draw(st.integers(1, max_labels))
-    labels = [f"l{i}" for i in range(k)]
-    sizes, left = [], k
-    while left:
-        size = draw(st.integers(1, left))
-        sizes.append(size)
-        left -= size
-    groups, start = [], 0
-    for size in sizes:
-        groups.append(labels[start : start + size])
-        start += size
-    form = draw(st.sampled_from(["DNF", "CNF"]))
-    inner, outer = (" & ", " | ") if form == "DNF" else (" | ", " & ")
-    text = outer.join(f"({inner.join(g)})" for g in groups)
+    """A random DNF/CNF over up to ``max_labels`` labels (with selectivities) and models that
+    answer random subsets of its labels; every label is answered by someone."""
+    text, selectivity = draw(normal_forms(max_labels=max_labels))
+    labels = sorted(selectivity)
     models = []
     for m in range(draw(st.integers(1, max_models))):
         answers = draw(st.lists(st.sampled_from(labels), min_size=1, unique=True))
@@ -47,12 +38,10 @@ def instances(draw, max_labels: int = 4, max_models: int = 6):
         cost = float(draw(st.integers(1, 30)))
         memory = float(draw(st.integers(1, 9))) * 1e6
         models.append(ModelInfo(f"m{m}", cost, quality, memory))
-    for t in labels:  # every label answerable
+    for t in labels:
         if not any(t in m.accuracy for m in models):
             models.append(ModelInfo(f"x{t}", 15.0, {t: 0.5}, 5e6))
-    selectivity = {t: draw(st.sampled_from([0.1, 0.3, 0.5, 0.8])) for t in labels}
-    problem = build_problem(parse_formula(text), models, selectivity=selectivity)
-    return problem
+    return build_problem(parse_formula(text), models, selectivity=selectivity)
 
 
 def plans(problem, *, order: bool):
@@ -295,3 +284,27 @@ def test_order_aware_plan_has_an_order_and_fractions():
     # the order-aware cost is never above the selection-only cost of the same plan
     selection = solve(small_problem(), max_cost=100.0)
     assert plan.accuracy >= selection.accuracy - TOL
+
+
+def test_orders_beyond_the_exact_dp_are_never_called_optimal():
+    """With models shared by predicates and more predicates than the order DP handles, orders
+    come from local search: the plan says optimal=false and why — feasible or not (a cheaper
+    order than the one found might fit the budget)."""
+    from mlkg.optimizer.estimate import MAX_DP_LABELS
+
+    labels = [f"l{i}" for i in range(MAX_DP_LABELS + 1)]
+    half = len(labels) // 2
+    problem = build_problem(
+        parse_formula(" & ".join(labels)),
+        [
+            ModelInfo("first", 10.0, dict.fromkeys(labels[:half], 0.9)),
+            ModelInfo("second", 10.0, dict.fromkeys(labels[half:], 0.9)),
+        ],
+        selectivity=dict.fromkeys(labels, 0.5),
+    )
+    plan = solve(problem, max_cost=20.0, order=True)
+    assert plan.feasible and not plan.optimal and plan.status == "limit"
+    assert plan.cost == pytest.approx(10 + 10 * 0.5**half)  # one model's run, then the other's
+    assert "local search" in plan.message
+    plan = solve(problem, max_cost=10.001, order=True)
+    assert not plan.feasible and not plan.optimal and "local search" in plan.message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import re
 
 import pytest
@@ -107,3 +109,11 @@ def test_bounded_input():
 
 def test_label_keys_meet_across_spellings():
     assert label_key("Traffic Light") == label_key("traffic-light") == "traffic_light"
+
+
+@pytest.mark.parametrize("name", ["formula", "multi", "api"])
+def test_module_doctests_pass(name):
+    """The examples in the docstrings run (``api``: import a zoo, then ``optimize``)."""
+    module = importlib.import_module(f"mlkg.optimizer.{name}")
+    result = doctest.testmod(module)
+    assert result.failed == 0 and result.attempted > 0, module.__name__

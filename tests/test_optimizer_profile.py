@@ -64,13 +64,22 @@ def select(settings):
 
 
 def test_read_zoo_parses_the_matrix(files):
-    models, labels, raw = read_zoo(files["zoo"])
-    assert labels == {"person": "person", "car": "car", "bus": "bus"}
-    by_id = {m.id: m for m in models}
+    table = read_zoo(files["zoo"])
+    assert table.labels == {"person": "person", "car": "car", "bus": "bus"}
+    assert table.parameters == {}  # no parameters column
+    by_id = {m.id: m for m in table.models}
     assert by_id["car_expert"].accuracy == {"car": 0.95}
     assert by_id["bus_expert"].accuracy == {"bus": 0.92}  # 0 = cannot answer
     assert by_id["det_large"].memory == 400e6  # MB → bytes
-    assert raw["det_small"]["person"] == "0.70"
+    assert table.raw["det_small"]["person"] == "0.70"
+
+
+def test_read_zoo_takes_a_parameters_column(tmp_path):
+    path = tmp_path / "zoo.csv"
+    path.write_text("model,person,cost,params\nm1,0.5,3,25000000\nm2,0.6,4,\n")
+    table = read_zoo(path)
+    assert table.parameters == {"m1": 25_000_000}
+    assert table.labels == {"person": "person"}  # params is not a label
 
 
 def test_import_then_retrieve_gives_the_csv_instance(settings, files):
@@ -203,6 +212,7 @@ def test_several_datasets_need_a_choice(settings, files):
         (",person,cost\nm1,76.1,3\n", "divide percentages by 100", 2),
         (",person,cost\nm1,0.5,3\nm1,0.6,4\n", "appears twice", 3),
         (",person,cost\nbad//id,0.5,3\n", "empty or relative path segment", 2),
+        (",person,cost,parameters\nm1,0.5,3,2.5\n", "not a whole number", 2),
     ],
 )
 def test_bad_zoo_files_get_file_and_line(tmp_path, text, message, line):

@@ -157,7 +157,10 @@ for _command in COMMANDS:
 def main() -> None:
     """Entry point: run the CLI, turning mlkg errors into one-line messages (exit 1)."""
     try:
-        cli.main(standalone_mode=False)
+        # without standalone mode click returns a command's ctx.exit(n) code instead of exiting
+        code = cli.main(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)

@@ -81,6 +81,9 @@ def import_profile(
 ) -> None:
     """Load a profiled model zoo ZOO_CSV (model × label quality matrix + cost) into the graph.
 
+    ZOO_CSV has one row per model: its id (first column or model_name), one column per label
+    (the model's quality on it in [0, 1]; empty or 0: cannot answer), a cost column and
+    optionally memory (--memory-unit) and parameters (a count, for --max-parameters).
     Each model becomes an mlkg:Model with its inference cost, memory and one mlkg:Evaluation
     per label (mlkg:forLabel, --metric, on --dataset), in its own named graph with provenance,
     validated by the SHACL shapes and loaded atomically (re-importing replaces what changed and
@@ -246,7 +249,7 @@ def optimize(
     )
     click.echo(plan.to_json() if as_json else plan.render())
     if not plan.feasible:
-        ctx.exit(1)
+        click.get_current_context().exit(1)
 
 
 def _check_options(

@@ -1,11 +1,12 @@
 """The optimizer over the graph: :func:`optimize` retrieves candidates in SPARQL and solves.
 
->>> # plan = optimize(settings, "(person & car) | bus", max_cost=100, dataset="coco")
->>> # plan.feasible, plan.optimal, plan.assignment, plan.order
+:func:`load_problem` is the retrieval half alone (for callers that solve several times over one
+set of candidates, or want to look at them first).
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,8 +52,6 @@ def load_problem(
                 "the graph has no per-label evaluations: import a profiled zoo first "
                 "(mlkg import-profile ZOO_CSV --metric ap)"
             )
-        import difflib
-
         raise UnknownLabelError(
             missing, {m: difflib.get_close_matches(m, known, n=3) for m in missing}
         )
@@ -88,6 +87,30 @@ def optimize(
     read-only), a store with a ``query`` method, or a :data:`~mlkg.optimizer.retrieve.Select`
     function. The other options are those of :func:`mlkg.optimizer.solve.solve` plus the
     candidate filters (``dataset``, ``task``, ``licence``, ``hub``, ``max_parameters``).
+    Bad input raises a typed :class:`~mlkg.errors.MlkgError` with a clear message; bounds that
+    no plan meets give a plan with ``feasible=False`` and a ``message`` instead.
+
+    Example — a two-model zoo imported into a fresh data directory, then planned:
+
+    >>> import pathlib, shutil, tempfile
+    >>> from mlkg.config import resolve_settings
+    >>> from mlkg.optimizer.profile import ProfileOptions, import_profile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "zoo.csv").write_text(
+    ...     "model,person,car,bus,cost\\n"
+    ...     "detector,0.9,0.8,0.7,30\\n"
+    ...     "bus_only,,,0.95,5\\n"
+    ... )
+    >>> settings = resolve_settings(environ={}, data_dir=folder / "data")
+    >>> _ = import_profile(settings, folder / "zoo.csv", ProfileOptions(metric="ap"))
+    >>> plan = optimize(settings, "(person & car) | bus", max_cost=40)
+    >>> plan.feasible, plan.optimal, plan.assignment
+    (True, True, {'person': 'detector', 'car': 'detector', 'bus': 'bus_only'})
+    >>> round(plan.accuracy, 4), plan.cost  # 1 − (1 − 0.9·0.8)(1 − 0.95)
+    (0.986, 35.0)
+    >>> optimize(settings, "(person & car) | bus", max_cost=20).message
+    'no plan costs at most 20: the cheapest plan costs 30.0000 (selection-only)'
+    >>> shutil.rmtree(folder)
     """
     filters = CandidateFilters(dataset, task, licence, hub, max_parameters)
     options = {
@@ -102,9 +125,9 @@ def optimize(
         "node_limit": node_limit,
     }
     if isinstance(source, Settings):
-        from mlkg.store import open_store
+        from mlkg.store import connect
 
-        with open_store(source.data_dir, base_iri=source.base_iri, read_only=True) as store:
+        with connect(source, read_only=True) as store:
             problem = load_problem(
                 store_select(store),
                 formula,

@@ -42,23 +42,6 @@ MAX_DP_LABELS = 18
 _TOLERANCE = 1e-9
 
 
-def selection_cost(assignment: Mapping[str, str], cost: Mapping[str, float]) -> float:
-    """Σ of the costs of the distinct models of ``assignment`` (label → model id)."""
-    return sum(cost[m] for m in set(assignment.values()))
-
-
-def plan_memory(assignment: Mapping[str, str], memory: Mapping[str, float | None]) -> float:
-    """Σ of the memory footprints of the distinct models (unknown counts as 0)."""
-    return sum(memory.get(m) or 0.0 for m in set(assignment.values()))
-
-
-def plan_accuracy(
-    formula: Formula, assignment: Mapping[str, str], accuracy: Mapping[tuple[str, str], float]
-) -> float:
-    """The formula's estimate with each label's quality under its assigned model."""
-    return formula.accuracy({t: accuracy.get((m, t), 0.0) for t, m in assignment.items()})
-
-
 @dataclass(frozen=True)
 class OrderModel:
     """The fractions of items reaching each predicate, for one DNF/CNF formula.

@@ -48,7 +48,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mlkg.optimizer.estimate import OrderModel, best_order
+from mlkg.optimizer.estimate import MAX_DP_LABELS, OrderModel, best_order
 from mlkg.optimizer.problem import EPSILON, Compiled
 
 _TOLERANCE = 1e-9
@@ -161,7 +161,56 @@ class _Budget:
         return not self.exhausted
 
 
-class SelectionSearch:
+class _Search:
+    """What both searches share: the instance, objective, limits, node budget, the incumbent
+    (the best plan so far, possibly given from outside) and the label order — fewest candidates
+    first, so the tree branches little near its root."""
+
+    def __init__(
+        self,
+        inst: Compiled,
+        objective: Objective,
+        limits: Limits,
+        node_limit: int | None,
+        incumbent: Solution | None,
+    ):
+        self.inst = inst
+        self.objective = objective
+        self.limits = limits
+        self.budget = _Budget(node_limit)
+        self.order = sorted(range(inst.k), key=lambda t: (len(inst.candidates[t]), t))
+        self.best_value = math.inf
+        self.best: Solution | None = None
+        #: Why a part of the space was not searched exhaustively (then nothing is proven).
+        self.unproven: list[str] = []
+        if incumbent is not None and incumbent.assignment is not None:
+            self.best_value = objective.value(
+                1.0 - incumbent.accuracy, incumbent.cost, incumbent.memory
+            )
+            self.best = incumbent
+
+    def _visit(self, depth: int) -> None:
+        raise NotImplementedError
+
+    def run(self) -> Solution:
+        start = time.perf_counter()
+        self._visit(0)
+        result = self._result(unproven=self.budget.exhausted or bool(self.unproven))
+        result.notes.extend(self.unproven)
+        result.nodes = self.budget.nodes
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _result(self, *, unproven: bool) -> Solution:
+        """The incumbent as ``optimal``, or ``infeasible`` when there is none — unless some part
+        of the space was not searched exhaustively (``unproven``): then ``limit``."""
+        if self.best is None:
+            return Solution(None, None, 0.0, 0.0, 0.0, "limit" if unproven else "infeasible")
+        self.best.status = "limit" if unproven else "optimal"
+        return self.best
+
+
+class SelectionSearch(_Search):
     """Branch and bound over model sets for the selection-only cost model."""
 
     def __init__(
@@ -173,12 +222,8 @@ class SelectionSearch:
         node_limit: int | None = None,
         incumbent: Solution | None = None,
     ):
-        self.inst = inst
-        self.objective = objective
-        self.limits = limits
-        self.budget = _Budget(node_limit)
+        super().__init__(inst, objective, limits, node_limit, incumbent)
         k, n = inst.k, inst.n
-        self.order = sorted(range(k), key=lambda t: (len(inst.candidates[t]), t))
         self.in_set = [False] * n
         self.cost = 0.0
         self.memory = 0.0
@@ -186,27 +231,6 @@ class SelectionSearch:
         self.best_model = [-1] * k
         self.cap = [math.inf] * k
         self.responsible = [-1] * k
-        self.best_value = math.inf
-        self.best: Solution | None = None
-        if incumbent is not None and incumbent.assignment is not None:
-            self.best_value = objective.value(
-                1.0 - incumbent.accuracy, incumbent.cost, incumbent.memory
-            )
-            self.best = incumbent
-
-    def run(self) -> Solution:
-        start = time.perf_counter()
-        self._visit(0)
-        status = "limit" if self.budget.exhausted else "optimal"
-        if self.best is None:
-            result = Solution(None, None, 0.0, 0.0, 0.0, "infeasible")
-            result.status = "limit" if self.budget.exhausted else "infeasible"
-        else:
-            result = self.best
-            result.status = status
-        result.nodes = self.budget.nodes
-        result.seconds = time.perf_counter() - start
-        return result
 
     # -- the tree -------------------------------------------------------------------------
 
@@ -316,7 +340,7 @@ class SelectionSearch:
             self.best = Solution(assignment, order, accuracy, cost, memory, "optimal")
 
 
-class OrderSearch:
+class OrderSearch(_Search):
     """Branch and bound over assignments (and, at the leaves, orders) for the order-aware cost."""
 
     def __init__(
@@ -329,14 +353,10 @@ class OrderSearch:
         node_limit: int | None = None,
         incumbent: Solution | None = None,
     ):
-        self.inst = inst
+        super().__init__(inst, objective, limits, node_limit, incumbent)
         self.model = model
-        self.objective = objective
-        self.limits = limits
-        self.budget = _Budget(node_limit)
         k, n = inst.k, inst.n
         self.fmin = [model.minimum_fraction(t) for t in range(k)]
-        self.order = sorted(range(k), key=lambda t: (len(inst.candidates[t]), t))
         self.groups = [[t for t in range(k) if mask >> t & 1] for mask in model.group_masks]
         self.floors = [model.group_floor(g) for g in range(len(self.groups))]
         self.combinations = len(self.groups) * math.prod(len(g) for g in self.groups)
@@ -345,40 +365,14 @@ class OrderSearch:
         self.peak = [0.0] * n  # largest fmin among a model's predicates
         self.base = 0.0  # Σ c_m · peak_m
         self.memory = 0.0
-        self.best_value = math.inf
-        self.best: Solution | None = None
-        self.order_unproven = False
         self.cost_matters = objective.kind == "cost" or (
             objective.kind in ("weighted-sum", "minmax") and objective.weights[1] > 0
         )
         self.cache: dict[tuple[int, ...], tuple[float, float, tuple[int, ...] | None, bool]] = {}
-        if incumbent is not None and incumbent.assignment is not None:
-            self.best_value = objective.value(
-                1.0 - incumbent.accuracy, incumbent.cost, incumbent.memory
-            )
-            self.best = incumbent
 
-    def run(self) -> Solution:
-        start = time.perf_counter()
-        self._visit(0)
-        if self.best is None:
-            status = "limit" if self.budget.exhausted else "infeasible"
-            result = Solution(None, None, 0.0, 0.0, 0.0, status)
-        else:
-            result = self.best
-            unproven = self.budget.exhausted or self.order_unproven
-            result.status = "limit" if unproven else "optimal"
-        if self.order_unproven:
-            result.notes.append(
-                "some orders were chosen by the additive rule (shared models over more than "
-                "the exact order DP's limit of predicates): optimality is not proven"
-            )
-        result.nodes = self.budget.nodes
-        result.seconds = time.perf_counter() - start
-        return result
-
-    def _group_bound(self) -> float:
-        """A lower bound from the order's structure (groups are not interleaved, WLOG).
+    def _group_bound(self, floor: float) -> float:
+        """A lower bound from the order's structure (groups are not interleaved, WLOG), or
+        ``floor`` as soon as it is clear the bound cannot exceed it.
 
         Every group has a first predicate, which gets at least the group's floor (every other
         group ran before), and the group run first overall gets fraction 1. Enumerate which
@@ -389,7 +383,7 @@ class OrderSearch:
         """
         groups = self.groups
         if self.combinations > GROUP_BOUND_LIMIT:
-            return self.base
+            return floor
         inst = self.inst
         opens: dict[int, int] = {}
         for members in groups:
@@ -401,6 +395,8 @@ class OrderSearch:
             levels = [1.0 if g == first else self.floors[g] for g in range(len(groups))]
             for leaders in itertools.product(*groups):
                 best = min(best, self._leader_cost(leaders, levels, opens, ranked))
+                if best <= floor:
+                    return floor
         return best
 
     def _ranked_raises(
@@ -469,26 +465,28 @@ class OrderSearch:
             return c * max(0.0, self.fmin[t] - self.peak[m])
         return c * self.fmin[t]
 
-    def _affordable(self, m: int, t: int, *, strong: bool = False) -> bool:
+    def _affordable(self, m: int, t: int) -> bool:
+        """Whether giving ``t`` to ``m`` keeps the cheap cost bound within the limits."""
         cost = self.base + self._marginal(m, t)
         memory = self.memory + (0.0 if self.users[m] else self.inst.memory[m])
-        if cost > self.limits.max_cost + _TOLERANCE:
-            return False
-        if memory > self.limits.max_memory + _TOLERANCE:
-            return False
-        if self.objective.value(0.0, cost, memory) >= self.best_value - _TOLERANCE:
-            return False
-        if not strong:
-            return True
-        self._assign(t, m)  # the structural bound of the child, not just its marginal
-        lower = self._lower_cost()
-        self._unassign(t, m)
-        if lower > self.limits.max_cost + _TOLERANCE:
-            return False
-        return self.objective.value(0.0, lower, memory) < self.best_value - _TOLERANCE
+        return not self._cut(0.0, cost, memory)
 
-    def _lower_cost(self) -> float:
-        return max(self.base + self._shares(), self._group_bound())
+    def _cut(self, loss: float, cost: float, memory: float) -> bool:
+        """Whether a node with these lower bounds can hold no plan better than the incumbent."""
+        if cost > self.limits.max_cost + _TOLERANCE or memory > self.limits.max_memory + _TOLERANCE:
+            return True
+        return self.objective.value(loss, cost, memory) >= self.best_value - _TOLERANCE
+
+    def _lower_cost(self, loss: float) -> float | None:
+        """A lower bound on the cost of every completion, or None when it prunes the node.
+
+        The cheap bound first; the group bound (dearer) only when the cheap one does not prune.
+        """
+        cheap = self.base + self._shares()
+        if self._cut(loss, cheap, self.memory):
+            return None
+        lower = self._group_bound(cheap)
+        return None if self._cut(loss, lower, self.memory) else lower
 
     def _visit(self, depth: int) -> None:
         if not self.budget.tick():
@@ -506,18 +504,14 @@ class OrderSearch:
         upper = inst.accuracy_of(alpha)
         if upper < self.limits.min_accuracy - _TOLERANCE:
             return
-        lower_cost = self._lower_cost()
-        if lower_cost > self.limits.max_cost + _TOLERANCE:
-            return
-        if self.objective.value(1.0 - upper, lower_cost, self.memory) >= (
-            self.best_value - _TOLERANCE
-        ):
+        lower_cost = self._lower_cost(1.0 - upper)
+        if lower_cost is None:
             return
         if depth == k:
             self._leaf(upper, lower_cost)
             return
         t = self.order[depth]
-        options = [m for m in inst.candidates[t] if self._affordable(m, t, strong=True)]
+        options = [m for m in inst.candidates[t] if self._affordable(m, t)]
         if self.objective.prefers_cost:
             options.sort(key=lambda m: (self._marginal(m, t), -inst.acc[m][t], m))
         for m in options:
@@ -555,10 +549,14 @@ class OrderSearch:
             return
         assignment = tuple(self.assign)
         cost, order, proven = self._order(assignment, limit)
+        if not proven and not self.unproven:  # also with no order: a cheaper one might fit
+            self.unproven.append(
+                "some orders were found by local search, not proven cheapest (a model shared "
+                f"by several predicates and more than {MAX_DP_LABELS} predicates, the exact "
+                "order DP's limit): optimality is not proven"
+            )
         if order is None or cost > limit + _TOLERANCE:
             return
-        if not proven:
-            self.order_unproven = True
         value = self.objective.value(loss, cost, self.memory)
         if value < self.best_value - _TOLERANCE:
             self.best_value = value
@@ -685,48 +683,3 @@ def solve_order(
     """The proven optimum under the order-aware cost, with its order (or a ``limit`` status)."""
     search = OrderSearch(inst, model, objective, limits, node_limit=node_limit, incumbent=incumbent)
     return search.run()
-
-
-def enumerate_plans(
-    inst: Compiled,
-    objective: Objective,
-    limits: Limits,
-    *,
-    model: OrderModel | None = None,
-    max_plans: int = 2_000_000,
-) -> Solution:
-    """Exhaustive enumeration of every assignment (the reference the tests compare with).
-
-    With ``model`` the order-aware cost of each assignment is its exact cheapest order.
-    Raises ``ValueError`` when there are more than ``max_plans`` assignments.
-    """
-    total = math.prod(len(c) for c in inst.candidates)
-    if total > max_plans:
-        raise ValueError(f"{total} assignments: too many to enumerate (max {max_plans})")
-    start = time.perf_counter()
-    best_value, best = math.inf, None
-    for assignment in itertools.product(*inst.candidates):
-        accuracy = inst.accuracy_of([inst.acc[m][t] for t, m in enumerate(assignment)])
-        if accuracy < limits.min_accuracy - _TOLERANCE:
-            continue
-        models = sorted(set(assignment))
-        memory = sum(inst.memory[m] for m in models)
-        if memory > limits.max_memory + _TOLERANCE:
-            continue
-        order: Sequence[int] | None = tuple(range(inst.k))
-        if model is None:
-            cost = sum(inst.cost[m] for m in models)
-        else:
-            slot_of = [models.index(m) for m in assignment]
-            cost, order, _ = best_order(model, slot_of, [inst.cost[m] for m in models])
-        if cost > limits.max_cost + _TOLERANCE:
-            continue
-        value = objective.value(1.0 - accuracy, cost, memory)
-        if value < best_value - _TOLERANCE:
-            best_value = value
-            best = Solution(assignment, tuple(order or ()), accuracy, cost, memory, "optimal")
-    if best is None:
-        best = Solution(None, None, 0.0, 0.0, 0.0, "infeasible")
-    best.seconds = time.perf_counter() - start
-    best.nodes = total
-    return best

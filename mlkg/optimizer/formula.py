@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -240,18 +240,18 @@ class _Parser:
         return node
 
     def _expr(self) -> Node:
-        parts = [self._term()]
-        while (token := self._peek()) is not None and token[0] == "or":
-            self.pos += 1
-            parts.append(self._term())
-        return parts[0] if len(parts) == 1 else Node("or", children=tuple(parts))
+        return self._sequence("or", self._term)
 
     def _term(self) -> Node:
-        parts = [self._factor()]
-        while (token := self._peek()) is not None and token[0] == "and":
+        return self._sequence("and", self._factor)
+
+    def _sequence(self, op: Literal["and", "or"], operand: Callable[[], Node]) -> Node:
+        """``operand (op operand)*`` as one node (or the operand alone)."""
+        parts = [operand()]
+        while (token := self._peek()) is not None and token[0] == op:
             self.pos += 1
-            parts.append(self._factor())
-        return parts[0] if len(parts) == 1 else Node("and", children=tuple(parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else Node(op, children=tuple(parts))
 
     def _factor(self) -> Node:
         token = self._peek()

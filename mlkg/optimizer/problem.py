@@ -68,12 +68,6 @@ class Problem:
     def labels(self) -> tuple[str, ...]:
         return self.formula.labels
 
-    def model(self, model_id: str) -> ModelInfo:
-        for info in self.models:
-            if info.id == model_id:
-                return info
-        raise KeyError(model_id)
-
 
 def build_problem(
     formula: Formula,

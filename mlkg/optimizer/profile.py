@@ -1,10 +1,11 @@
 """Importing profiled model zoos and label statistics into the graph (``mlkg import-profile``).
 
 A profiled zoo is a CSV matrix: one row per model, one column per label holding the model's
-quality on that label (per-class AP, F1, precision or recall — ``--metric``), a ``cost`` column
-and optionally a ``memory`` column (the optimizer papers' ``model_stats_*.csv`` format; the
-model id is the ``model_name`` column if there is one, else the first column). An empty cell or
-0 means the model cannot answer the label.
+quality on that label (per-class AP, F1, precision or recall — ``--metric``), a ``cost`` column,
+optionally a ``memory`` column and a ``parameters`` column (the model's parameter count, so the
+optimizer's ``--max-parameters`` filter can apply) — the optimizer papers' ``model_stats_*.csv``
+format. The model id is the ``model_name`` column if there is one, else the first column. An
+empty cell or 0 means the model cannot answer the label.
 
 Label statistics are a CSV of ``class,selectivity`` rows. The *basis* matters: the order-aware
 cost needs the fraction of items (images, tweets) that carry a label; the COCO file of the
@@ -42,7 +43,7 @@ from mlkg.optimizer.formula import label_key
 from mlkg.optimizer.problem import ModelInfo
 from mlkg.pipeline import CHUNK_SIZE, ValidateFn, chunks, default_validator
 from mlkg.provenance import map_one, now_iso
-from mlkg.rdf import double, parse_number, text
+from mlkg.rdf import double, integer, parse_number, text
 from mlkg.records import MappedRecord, RawRecord
 from mlkg.report import BuildReport, timed
 from mlkg.vocabulary import load_vocabulary
@@ -53,6 +54,7 @@ SOURCE_VERSION = "1"
 ID_COLUMNS = ("model_name", "model", "name", "model_id", "id")
 COST_COLUMN = "cost"
 MEMORY_COLUMN = "memory"
+PARAMETER_COLUMNS = ("parameters", "params", "parameter_count")
 #: Bytes per unit for ``--memory-unit``.
 MEMORY_UNITS = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KIB": 1024, "MIB": 2**20, "GIB": 2**30}
 SELECTIVITY_BASES = ("auto", "instances", "annotations")
@@ -97,6 +99,17 @@ class ProfileReport:
 # -- reading the files -------------------------------------------------------------------------
 
 
+@dataclass
+class ZooTable:
+    """A zoo matrix as read: the models, the label names (key → name as written), each model's
+    raw cell texts (name → text, kept beside the typed values) and parameter counts."""
+
+    models: list[ModelInfo]
+    labels: dict[str, str]
+    raw: dict[str, dict[str, str]]
+    parameters: dict[str, int]
+
+
 def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     if not path.is_file():
         raise ProfileFormatError("no such file", path=str(path))
@@ -111,36 +124,43 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             yield number, row
 
 
-def read_zoo(
-    path: Path, *, memory_unit: str = "MB"
-) -> tuple[list[ModelInfo], dict[str, str], dict[str, dict[str, str]]]:
-    """Models of a zoo matrix, the label names (key → name as written) and raw cell texts.
-
-    Raises:
-        ProfileFormatError: no cost column, a bad number, a quality outside [0, 1], a
-            duplicate model id (with the line number).
-    """
-    path = Path(path)
+def _header_and_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The stripped header cells of a CSV file and the (line number, cells) of the rest."""
     rows = _rows(path)
     try:
         _, header = next(rows)
     except StopIteration:
         raise ProfileFormatError("the file is empty", path=str(path)) from None
-    names = [h.strip() for h in header]
+    return [cell.strip() for cell in header], rows
+
+
+def read_zoo(path: Path, *, memory_unit: str = "MB") -> ZooTable:
+    """Read a zoo matrix (see the module docstring).
+
+    Raises:
+        ProfileFormatError: no cost column, a bad number, a quality outside [0, 1], a bad
+            parameter count, a duplicate model id (with the line number).
+    """
+    path = Path(path)
+    header, rows = _header_and_rows(path)
+    names = header
     lowered = [n.lower() for n in names]
     if COST_COLUMN not in lowered:
         raise ProfileFormatError("no 'cost' column in the header", path=str(path), line=1)
     id_col = next((lowered.index(c) for c in ID_COLUMNS if c in lowered), 0)
     cost_col = lowered.index(COST_COLUMN)
     memory_col = lowered.index(MEMORY_COLUMN) if MEMORY_COLUMN in lowered else None
+    params_col = next((lowered.index(c) for c in PARAMETER_COLUMNS if c in lowered), None)
     factor = MEMORY_UNITS.get(memory_unit.upper())
     if factor is None:
         raise ProfileFormatError(f"unknown memory unit {memory_unit!r}", path=str(path))
-    skip = {id_col, cost_col, memory_col} | ({0} if id_col != 0 and not names[0] else set())
+    skip = {id_col, cost_col, memory_col, params_col}
+    skip |= {0} if id_col != 0 and not names[0] else set()
     label_cols = {i: names[i] for i in range(len(names)) if i not in skip and names[i]}
     labels = {label_key(name): name for name in label_cols.values()}
     models: list[ModelInfo] = []
     raw: dict[str, dict[str, str]] = {}
+    parameters: dict[str, int] = {}
     for number, row in rows:
         if not any(cell.strip() for cell in row):
             continue
@@ -161,6 +181,15 @@ def read_zoo(
         memory = (
             _number(row, memory_col, path, number, "memory") if memory_col is not None else None
         )
+        count = _number(row, params_col, path, number, "parameters")
+        if count is not None:
+            if count < 1 or count != int(count):
+                raise ProfileFormatError(
+                    f"parameters of {model!r}: {count:g} is not a whole number ≥ 1",
+                    path=str(path),
+                    line=number,
+                )
+            parameters[model] = int(count)
         scores, texts = {}, {}
         for col, name in label_cols.items():
             value = _number(row, col, path, number, name)
@@ -177,7 +206,7 @@ def read_zoo(
             texts[name] = _cell(row, col)
         raw[model] = texts
         models.append(ModelInfo(model, cost, scores, None if memory is None else memory * factor))
-    return models, labels, raw
+    return ZooTable(models, labels, raw, parameters)
 
 
 def _cell(row: Sequence[str], col: int | None) -> str:
@@ -197,12 +226,8 @@ def _number(row: Sequence[str], col: int | None, path: Path, line: int, what: st
 def read_selectivity(path: Path) -> dict[str, tuple[str, float]]:
     """Label key → (name as written, value) of a ``class,selectivity`` file."""
     path = Path(path)
-    rows = _rows(path)
-    try:
-        _, header = next(rows)
-    except StopIteration:
-        raise ProfileFormatError("the file is empty", path=str(path)) from None
-    lowered = [h.strip().lower() for h in header]
+    header, rows = _header_and_rows(path)
+    lowered = [h.lower() for h in header]
     name_col = next((lowered.index(c) for c in ("class", "label", "name") if c in lowered), None)
     value_col = next(
         (lowered.index(c) for c in ("selectivity", "fraction", "share", "value") if c in lowered),
@@ -250,11 +275,8 @@ def read_instances(path: Path) -> list[tuple[str, list[str]]]:
     label), or a header of label names with 0/1 cells (``id,person,car`` / ``x1,1,0``).
     """
     path = Path(path)
-    rows = list(_rows(path))
-    if not rows:
-        raise ProfileFormatError("the file is empty", path=str(path))
-    header = [h.strip() for h in rows[0][1]]
-    body = [(n, r) for n, r in rows[1:] if any(c.strip() for c in r)]
+    header, rows = _header_and_rows(path)
+    body = [(n, r) for n, r in rows if any(c.strip() for c in r)]
     cells = {c.strip().lower() for _, r in body[:200] for c in r[1:]}
     wide = cells <= {"", "0", "1", "true", "false", "0.0", "1.0"}
     result = []
@@ -292,7 +314,8 @@ def profile_records(
     """The raw records of one import: models, label statistics, instance chunks."""
     zoo_csv = Path(zoo_csv)
     zoo = options.zoo or zoo_csv.stem
-    models, labels, raw_cells = read_zoo(zoo_csv, memory_unit=options.memory_unit)
+    table = read_zoo(zoo_csv, memory_unit=options.memory_unit)
+    models, labels = table.models, table.labels
     common = {
         "zoo": zoo,
         "metric": options.metric,
@@ -314,8 +337,9 @@ def profile_records(
                 "cost_unit": options.cost_unit,
                 "hardware": options.hardware,
                 "memory": info.memory,
+                "parameters": table.parameters.get(info.id),
                 "scores": {labels[k]: v for k, v in sorted(info.accuracy.items())},
-                "raw": raw_cells[info.id],
+                "raw": table.raw[info.id],
             },
             str(zoo_csv),
             fetched,
@@ -431,6 +455,7 @@ def _map_model(record: MappedRecord, data: dict, iris: Iris) -> None:
     record.add(model, MLKG.costUnit, text(data.get("cost_unit")))
     record.add(model, MLKG.hardware, text(data.get("hardware")))
     record.add(model, MLKG.memoryFootprint, double(data.get("memory")))
+    record.add(model, MLKG.parameterCount, integer(data.get("parameters")))
     record.add(model, MLKG.task, _concept(record, "tasks", data.get("task"), iris, MLKG.Task))
     licence = data.get("licence")
     if licence:
@@ -582,7 +607,7 @@ def _scope_test(iris: Iris, scope: str):
 
 def problem_models(path: Path, *, memory_unit: str = "MB") -> list[ModelInfo]:
     """The models of a zoo CSV read directly (no graph): for tests, benchmarks and scripts."""
-    return read_zoo(path, memory_unit=memory_unit)[0]
+    return read_zoo(path, memory_unit=memory_unit).models
 
 
 def selectivities(path: Path) -> dict[str, float]:

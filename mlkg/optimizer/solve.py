@@ -24,6 +24,8 @@ from mlkg.optimizer.problem import Compiled, Problem, compile_problem
 #: Default node budget of the exact search (a few minutes of Python at most); None: no limit.
 DEFAULT_NODE_LIMIT = 2_000_000
 SOLVERS = ("exact", "greedy")
+#: Node budget of the search for the cheapest plan an infeasibility message mentions.
+HINT_NODE_LIMIT = 20_000
 
 
 def solve(
@@ -74,7 +76,9 @@ def solve(
     )
     bounds = {"max_cost": max_cost, "min_accuracy": min_accuracy, "max_memory": max_memory}
     if solver == "greedy":
-        solution = _greedy(inst, limits, max_cost, min_accuracy, order_model, label_order)
+        solution = _greedy(
+            inst, limits, max_cost, min_accuracy, order_model, label_order, node_limit
+        )
         name = "greedy baseline (per-label Pareto candidates, backtracking)"
         described = "accuracy-constrained" if min_accuracy is not None else "cost-constrained"
     else:
@@ -82,12 +86,14 @@ def solve(
             inst, limits, order_model, mode, weights, priority, min_accuracy, node_limit
         )
         name = "branch-and-bound"
-    message = _message(inst, solution, limits, order_model) if not solution.feasible else ""
     if solution.status == "limit":
-        message = (
-            f"the search stopped after {solution.nodes} nodes (node limit) before proving "
-            "optimality; raise --node-limit to prove it"
-        )
+        message = _unproven_message(solution)
+    elif solution.status == "no-plan":
+        message = "the greedy baseline found no plan within the bound"
+    elif not solution.feasible:
+        message = _infeasible_message(inst, limits, order_model, node_limit)
+    else:
+        message = ""
     return build_plan(
         inst,
         solution,
@@ -200,6 +206,7 @@ def _greedy(
     min_accuracy: float | None,
     order_model: OrderModel | None,
     label_order: Sequence[str] | None,
+    node_limit: int | None,
 ) -> Solution:
     solution = greedy(
         inst,
@@ -207,7 +214,7 @@ def _greedy(
         min_accuracy=min_accuracy,
         max_memory=limits.max_memory,
         label_order=label_order,
-        node_limit=GREEDY_NODE_LIMIT,
+        node_limit=GREEDY_NODE_LIMIT if node_limit is None else node_limit,
     )
     if solution.feasible and order_model is not None:
         reordered = _reorder(inst, order_model, solution)
@@ -220,12 +227,23 @@ def _greedy(
     return solution
 
 
-def _message(
-    inst: Compiled, solution: Solution, limits: Limits, order_model: OrderModel | None
+def _unproven_message(solution: Solution) -> str:
+    """Why a plan (or the lack of one) is not proven: the search's own notes, else its budget."""
+    if solution.notes:
+        return "; ".join(solution.notes)
+    found = "the best plan found is shown" if solution.feasible else "no plan was found yet"
+    return (
+        f"the search stopped after {solution.nodes} nodes (node limit) before proving "
+        f"optimality; {found}; raise --node-limit to prove it"
+    )
+
+
+def _infeasible_message(
+    inst: Compiled, limits: Limits, order_model: OrderModel | None, node_limit: int | None
 ) -> str:
-    """Why there is no plan, with the closest the zoo allows."""
-    if solution.status in ("no-plan", "limit"):
-        return "the greedy baseline found no plan within the bound"
+    """Why there is no plan (proven), with the closest the zoo allows (searched for with at
+    most :data:`HINT_NODE_LIMIT` nodes: it is a hint, the infeasibility is already proven)."""
+    hint_limit = HINT_NODE_LIMIT if node_limit is None else min(node_limit, HINT_NODE_LIMIT)
     best_possible = inst.accuracy_of([inst.acc[c[0]][t] for t, c in enumerate(inst.candidates)])
     parts = []
     if limits.min_accuracy > best_possible + 1e-12:
@@ -234,14 +252,14 @@ def _message(
             f"{best_possible:.6f}"
         )
     free = Limits(max_memory=limits.max_memory)
-    cheapest = solve_selection(inst, Objective("cost"), free, node_limit=DEFAULT_NODE_LIMIT)
+    cheapest = solve_selection(inst, Objective("cost"), free, node_limit=hint_limit)
     if cheapest.feasible and order_model is not None:
         cheapest = solve_order(
             inst,
             order_model,
             Objective("cost"),
             free,
-            node_limit=DEFAULT_NODE_LIMIT,
+            node_limit=hint_limit,
             incumbent=_reorder(inst, order_model, cheapest),
         )
     if cheapest.feasible:
