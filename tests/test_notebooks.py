@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from mlkg.sample_zoo import SAMPLE_DIR
-from tests.conftest import REPO
+from tests.conftest import REPO, SHARED
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -75,6 +75,8 @@ def kernel_path(tmp_path_factory) -> Path:
     spec.mkdir(parents=True)
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     env = {"MPLBACKEND": "Agg", "PYTHONPATH": str(REPO)}
+    if SHARED is not None:  # the notebooks find ../shared where the tests found it
+        env["MLKG_SHARED_DIR"] = str(SHARED)
     (spec / "kernel.json").write_text(
         json.dumps({"argv": argv, "display_name": "mlkg tests", "language": "python", "env": env})
     )
