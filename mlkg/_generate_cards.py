@@ -123,7 +123,7 @@ class CardContext:
             table = P.DIFFUSION_LICENCES if task.family == "diffusion" else P.LICENCES
             self.licence = table.draw(rng)
             self.licence_named = self.licence == "other" and rng.random() < P.OTHER_LICENCE_NAMED
-        if rng.random() < task.datasets or (self.archetype == "trainer" and rng.random() < 0.9):
+        if rng.random() < _datasets_probability(task, self.archetype):
             self.datasets = _training_datasets(models, i, rng)
         if rng.random() < task.language:
             count = P.LANGUAGE_COUNT.draw(rng)
@@ -263,6 +263,18 @@ def _archetype(task: P.TaskProfile, library: str, relation: str | None) -> str:
     if library in TRAINER_LIBRARIES or library == "keras":
         return "trainer"
     return "plain"
+
+
+def _datasets_probability(task: P.TaskProfile, archetype: str) -> float:
+    """P(a ``datasets:`` list) for a card of this archetype, so that the task's cards list
+    datasets at the measured rate ``task.datasets`` overall: Trainer cards (which name their
+    dataset in the generated text) up to 90 %, the others what remains. (Adding the Trainer's
+    90 % on top of the task's rate doubled the share: 43 % of cards against 21 % measured.)"""
+    trainer = _TRAINER_SHARE.get(task.name, 0.0)
+    in_trainer = min(0.9, task.datasets / trainer) if trainer > 0 else 0.0
+    if archetype == "trainer":
+        return in_trainer
+    return max(0.0, task.datasets - trainer * in_trainer) / (1.0 - trainer) if trainer < 1 else 0.0
 
 
 def _training_datasets(models: HubModels, i: int, rng: random.Random) -> list[str]:

@@ -350,14 +350,37 @@ def write_model_shard(plan: HubPlan, shard: int, root: str) -> ShardStats:
     return stats
 
 
-def write_model(models: HubModels, i: int, writer: Writer, stats: ShardStats) -> None:
+def refresh_model_shard(
+    plan: HubPlan, shard: int, root: str, share: float, revision: int
+) -> ShardStats:
+    """Rewrite the API responses of ``share`` of the models of one shard as revision
+    ``revision`` of the zoo: new downloads, likes, commit and ``lastModified``; cards and
+    configs stay. Which models change is a pure function of ``(seed, revision, index)``."""
+    stats = ShardStats()
+    models = HubModels(plan)
+    chooser = Stream(plan.seed, f"hf-refresh-{revision}")
+    writer = Writer(os.path.join(root, "huggingface", "models", plan.shard_name(shard)), stats)
+    start = shard * plan.shard_size
+    for i in range(start, min(start + plan.shard_size, plan.models)):
+        if chooser.uniform(i, 0) < share and not models.light(i).broken:
+            write_model(models, i, writer, stats, revision=revision)
+            stats.add("hf", "refreshed")
+            stats.note("hf.refreshed", models.repo_id(i))
+    return stats
+
+
+def write_model(
+    models: HubModels, i: int, writer: Writer, stats: ShardStats, *, revision: int = 0
+) -> None:
     """One model: its API response, card and (for transformers) config.json; counted in
-    ``stats`` as the manifest's ground truth."""
+    ``stats`` as the manifest's ground truth. With ``revision`` > 0, only the API response of
+    that later revision of the model is written (see :func:`refresh_model_shard`)."""
     light, lineage = models.light(i), models.lineage(i)
     org, name = models.org(i), models.name(i)
     rng = models.stream.rng(i)
     if light.broken:
-        _write_broken(org, name, writer, stats)
+        if not revision:
+            _write_broken(org, name, writer, stats)
         return
     task = light.task
     library = P.LIBRARIES.get(task.name, P.DEFAULT_LIBRARY).draw(rng)
@@ -367,12 +390,35 @@ def write_model(models: HubModels, i: int, writer: Writer, stats: ShardStats) ->
     card = CardContext.build(models, i, rng, library=library, parents=parents)
     text = render_card(card)
     repo = f"{org}/{name}"
+    if revision:
+        stream = Stream(models.plan.seed, f"hf-revision-{revision}")
+        info = _revised(_api_info(models, i, card, rng), stream, i)
+        writer.write(org, f"{name}.json", _json(info))
+        return
     writer.write(f"{org}/{name}", "README.md", text)
     config = _config(models, i, card)
     if config is not None:
         writer.write(f"{org}/{name}", "config.json", _json(config))
     writer.write(org, f"{name}.json", _json(_api_info(models, i, card, rng)))
     _count_model(stats, repo, card, lineage)
+
+
+def _revised(info: dict, stream: Stream, i: int) -> dict:
+    """The API response a few weeks later: more downloads and likes, a new commit."""
+    rng = stream.rng(i)
+    info = dict(info)
+    info["downloads"] = int(info["downloads"] * (1.0 + rng.random())) + rng.randrange(1, 500)
+    info["likes"] = info["likes"] + rng.randrange(0, 5)
+    info["sha"] = f"{rng.getrandbits(160):040x}"
+    modified = _parse_iso(info["lastModified"]) + rng.randrange(86_400, 60 * 86_400)
+    info["lastModified"] = iso_time(modified)
+    return info
+
+
+def _parse_iso(text: str) -> int:
+    from datetime import datetime
+
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
 def _write_broken(org: str, name: str, writer: Writer, stats: ShardStats) -> None:

@@ -131,7 +131,13 @@ from typing import Any
 
 from mlkg import _generate_profile as P
 from mlkg._generate_common import ShardStats
-from mlkg._generate_hf import SHARD_SIZE, HubPlan, write_dataset_shard, write_model_shard
+from mlkg._generate_hf import (
+    SHARD_SIZE,
+    HubPlan,
+    refresh_model_shard,
+    write_dataset_shard,
+    write_model_shard,
+)
 from mlkg._generate_tfhub import (
     TfPlan,
     plan_tfhub,
@@ -144,7 +150,7 @@ from mlkg.progress import progress
 
 __all__ = ["GenerateReport", "generate_zoo"]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_HUB_SHARE = 0.9
 DEFAULT_BROKEN_SHARE = 0.001
 #: Dataset repositories per Hugging Face model when ``datasets`` is not given (the Hub lists
@@ -198,6 +204,8 @@ def generate_zoo(
     workers: int | None = None,
     shard_size: int = SHARD_SIZE,
     show_progress: bool = False,
+    refresh: float | None = None,
+    revision: int = 1,
 ) -> GenerateReport:
     """Write a synthetic zoo of ``models`` models into ``target`` (a new or empty folder).
 
@@ -208,8 +216,14 @@ def generate_zoo(
     same bytes; ``workers`` (default: all cores) and ``shard_size`` only change the speed —
     except that ``shard_size`` also decides the folder each model lands in.
 
+    With ``refresh`` (a share, e.g. 0.01), ``target`` must instead hold the zoo these arguments
+    wrote: the API responses of ``refresh`` of all models (chosen among the Hugging Face ones)
+    are rewritten in place as revision ``revision`` (more downloads and likes, a new commit and
+    ``lastModified``), for measuring an incremental re-build. ``refresh-<revision>.json`` lists
+    the changed ids. The same arguments again write the same bytes.
+
     Raises :class:`~mlkg.errors.ConfigurationError` for impossible arguments or a ``target``
-    that already holds files.
+    that already holds files (without ``refresh``), or that holds no matching zoo (with it).
     """
     hub, tfhub = _shares(hub_share, tfhub_share)
     if models < 1:
@@ -218,7 +232,8 @@ def generate_zoo(
         raise ConfigurationError(f"generate: broken_share {broken_share} is not in [0, 0.5]")
     if shard_size < 1:
         raise ConfigurationError(f"generate: shard_size must be positive, got {shard_size}")
-    _check_target(target)
+    if refresh is None:
+        _check_target(target)
     hf_models = round(models * hub / (hub + tfhub)) if hub + tfhub else 0
     tf_models = models - hf_models
     if datasets is None:
@@ -226,6 +241,8 @@ def generate_zoo(
     if datasets < 0:
         raise ConfigurationError(f"generate: datasets must be 0 or more, got {datasets}")
     hub_plan = HubPlan(seed, hf_models, datasets, broken_share, shard_size)
+    if refresh is not None:
+        return _refresh(target, hub_plan, models, refresh, revision, workers, show_progress)
     tf_plan = plan_tfhub(seed, tf_models, broken_share)
     jobs = _jobs(hub_plan, tf_plan, str(target))
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
@@ -255,6 +272,70 @@ def generate_zoo(
         files=stats.files + 1,
         bytes=stats.bytes + len(data),
         seconds=seconds,
+        workers=workers,
+        shards=len(jobs),
+    )
+
+
+def _refresh(
+    target: Path,
+    plan: HubPlan,
+    models: int,
+    share: float,
+    revision: int,
+    workers: int | None,
+    show_progress: bool,
+) -> GenerateReport:
+    """Rewrite ``share`` of all models (Hugging Face ones) as revision ``revision``."""
+    if not 0.0 < share <= 1.0:
+        raise ConfigurationError(f"generate: refresh {share} is not in (0, 1]")
+    if revision < 1:
+        raise ConfigurationError(f"generate: revision must be 1 or more, got {revision}")
+    try:
+        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"generate: {target} holds no complete zoo to refresh") from exc
+    parameters = manifest.get("parameters", {})
+    wanted = {
+        "seed": plan.seed,
+        "models": models,
+        "datasets": plan.datasets,
+        "broken_share": plan.broken_share,
+        "shard_size": plan.shard_size,
+    }
+    if any(parameters.get(key) != value for key, value in wanted.items()):
+        raise ConfigurationError(
+            f"generate: the zoo in {target} was written with other arguments "
+            f"({ {k: parameters.get(k) for k in wanted} }); refresh it with those"
+        )
+    per_model = min(1.0, share * models / plan.models) if plan.models else 0.0
+    jobs: list[Job] = [
+        ("hf-refresh", (plan, per_model, revision), k, str(target))
+        for k in range(plan.model_shards)
+    ]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+    started = time.perf_counter()
+    stats = ShardStats()
+    for shard_stats in progress(
+        _run(jobs, workers), desc="refresh", unit="shard", enabled=show_progress, total=len(jobs)
+    ):
+        stats.merge(shard_stats)
+    changed = stats.counts.get("hf", {}).get("refreshed", 0)
+    listing = {"revision": revision, "share": share, "changed": changed}
+    listing["ids"] = sorted(stats.ids.get("hf.refreshed", []))
+    data = (json.dumps(listing, indent=1) + "\n").encode()
+    (target / f"refresh-{revision}.json").write_bytes(data)
+    return GenerateReport(
+        target=target,
+        seed=plan.seed,
+        models=changed,
+        huggingface_models=changed,
+        tfhub_models=0,
+        datasets=0,
+        records=changed,
+        files=stats.files + 1,
+        bytes=stats.bytes + len(data),
+        seconds=time.perf_counter() - started,
         workers=workers,
         shards=len(jobs),
     )
@@ -302,6 +383,7 @@ _RUNNERS: dict[str, Callable[[Any, int, str], ShardStats]] = {
     "tf-groups": write_shard,
     "tf-publishers": lambda plan, _shard, root: write_publishers(plan, root),
     "tf-collections": lambda plan, _shard, root: write_collections(plan, root),
+    "hf-refresh": lambda args, shard, root: refresh_model_shard(args[0], shard, root, *args[1:]),
 }
 
 

@@ -72,7 +72,7 @@ def provenance_triples(raw: RawRecord, mapped: MappedRecord, context: RunContext
         Triple(g, RDF.type, MLKG.RecordGraph),
         Triple(g, MLKG.recordSource, Literal(context.source.name)),
         Triple(g, MLKG.recordId, Literal(raw.id)),
-        Triple(g, MLKG.contentHash, Literal(raw.content_hash)),
+        Triple(g, MLKG.contentHash, Literal(mapped.content_hash or raw.content_hash)),
         Triple(g, MLKG.crawlerVersion, Literal(f"{context.source.name}/{context.source.version}")),
         Triple(g, PROV.wasGeneratedBy, context.activity),
         Triple(g, PROV.generatedAtTime, Literal(context.started, datatype=XSD.dateTime)),

@@ -54,6 +54,19 @@ from mlkg.cli._common import show_progress
     type=click.IntRange(min=1),
     help="Processes writing shards in parallel [default: all cores]. Output does not change.",
 )
+@click.option(
+    "--refresh",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    help="Instead of a new zoo: rewrite this share of the models of the zoo in OUTPUT (written "
+    "with the same options) as a later revision, to measure incremental re-builds.",
+)
+@click.option(
+    "--revision",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Which later revision --refresh writes (each one changes other models).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run's report as JSON on stdout.")
 @click.pass_context
 def generate(
@@ -65,6 +78,8 @@ def generate(
     datasets: int | None,
     broken_share: float,
     workers: int | None,
+    refresh: float | None,
+    revision: int,
     as_json: bool,
 ) -> None:
     """Write a synthetic zoo of MODELS models, shaped like the real Hub and TF Hub.
@@ -81,6 +96,7 @@ def generate(
         mlkg generate --models 100000 --seed 1 --output /tmp/zoo
         mlkg build huggingface --from /tmp/zoo/huggingface -o kind=all
         mlkg build tfhub --from /tmp/zoo/tfhub
+        mlkg generate --models 100000 --seed 1 --output /tmp/zoo --refresh 0.01
     """
     from mlkg.generate import generate_zoo
 
@@ -93,10 +109,19 @@ def generate(
         broken_share=broken_share,
         workers=workers,
         show_progress=show_progress(ctx),
+        refresh=refresh,
+        revision=revision,
     )
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     if ctx.meta.get("quiet"):
+        return
+    if refresh is not None:
+        click.echo(
+            f"rewrote {report.models} models as revision {revision} in {report.seconds:.1f}s "
+            f"(ids in {output / f'refresh-{revision}.json'}); rebuild with the same commands",
+            err=True,
+        )
         return
     click.echo(
         f"wrote {report.models} models ({report.huggingface_models} Hugging Face, "
