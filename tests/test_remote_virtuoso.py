@@ -113,6 +113,8 @@ VIRTUOSO_7_2_5_BUGS = {
     "models-of-publisher": "returns a row twice under SELECT DISTINCT",
     "entrypoints-per-repository": "GROUP_CONCAT(DISTINCT ...) over an OPTIONAL misses values",
     "versions-of-model": "returns a row twice under SELECT DISTINCT",
+    "evaluations-of-model": "no rows with FILTER EXISTS { ?e a C } beside OPTIONAL p+ paths; "
+    "without the filter only the rows whose OPTIONAL { ?on mlkg:splitName+ ?s } matched",
 }
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
