@@ -380,16 +380,24 @@ def describe(
     """The statements about ``iri`` (each once over all graphs), incoming links and labels."""
     node = sparql_iri(iri)
     description = Description(iri)
+    # Each distinct statement once (the union graph keeps a copy per graph stating it: a base
+    # model's stub facts are repeated in every derived model's record), then which of them
+    # the resource's own record graphs (``?g foaf:topic <iri>``) state, read from those only.
     rows = list(
-        reader.query(
-            f"SELECT ?p ?o (MAX(?stated) AS ?own) WHERE {{ GRAPH ?g {{ {node} ?p ?o }} "
-            f"BIND(IF(EXISTS {{ ?g foaf:topic {node} }}, 1, 0) AS ?stated) }} "
-            f"GROUP BY ?p ?o LIMIT {max_outgoing + 1}"
-        )
+        reader.query(f"SELECT DISTINCT ?p ?o WHERE {{ {node} ?p ?o }} LIMIT {max_outgoing + 1}")
     )
+    own: set[tuple[str, str]] = set()
+    for graph in _topic_graphs(reader, node):
+        own.update(
+            (r["p"].value, str(r["o"]))
+            for r in reader.query(f"SELECT ?p ?o WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }}")
+        )
     description.outgoing_truncated = len(rows) > max_outgoing
     description.statements = sorted(
-        (Statement(r["p"], r["o"], int(r["own"].value) == 1) for r in rows[:max_outgoing]),
+        (
+            Statement(r["p"], r["o"], (r["p"].value, str(r["o"])) in own)
+            for r in rows[:max_outgoing]
+        ),
         key=lambda s: (s.predicate.value, str(s.object)),
     )
     incoming = list(
@@ -417,34 +425,79 @@ def describe(
     return description
 
 
+def _topic_graphs(reader: Reader, node: str) -> list[NamedNode]:
+    """The record graphs describing ``node`` (``?g foaf:topic node``; one, as a rule)."""
+    return [
+        row["g"]
+        for row in reader.query(f"SELECT DISTINCT ?g WHERE {{ ?g foaf:topic {node} }} LIMIT 1000")
+        if isinstance(row["g"], NamedNode)
+    ]
+
+
 def labels_of(reader: Reader, iris: Iterable[str]) -> dict[str, str]:
     """A display label per IRI that has one: the describing record's own label first, then
-    ``rdfs:label``, ``skos:prefLabel``, ``dcterms:title``; English or untagged first."""
+    ``rdfs:label``, ``skos:prefLabel``, ``dcterms:title``; English or untagged first.
+
+    An IRI's own labels are read from its record graphs (those whose ``foaf:topic`` it is)
+    only: a base model's label is copied as a stub into every derived model's record graph,
+    and a join over ``GRAPH ?g { ?x ?p ?label }`` would see every copy. Only IRIs without a
+    record of their own (a hyperparameter, a stub) have their labels read over all graphs,
+    each distinct value once."""
     result: dict[str, str] = {}
     pending = sorted({i for i in iris if i})
+    order = [p.value for p in LABEL_PREDICATES]
     for start in range(0, len(pending), LABEL_BATCH):
         batch = pending[start : start + LABEL_BATCH]
-        values = " ".join(sparql_iri(i) for i in batch)
-        rows = reader.query(
-            f"SELECT ?x ?p ?label (MAX(?stated) AS ?own) WHERE {{ VALUES ?x {{ {values} }} "
-            "VALUES ?p { rdfs:label skos:prefLabel dcterms:title } "
-            "GRAPH ?g { ?x ?p ?label } FILTER(isLiteral(?label)) "
-            "BIND(IF(EXISTS { ?g foaf:topic ?x }, 1, 0) AS ?stated) } GROUP BY ?x ?p ?label"
-        )
+        own = _own_labels(reader, batch)
+        found = {(x, p, label, True) for x, p, label in own}
+        others = [i for i in batch if i not in {x for x, _, _ in own}]
+        if others:
+            values = " ".join(sparql_iri(i) for i in others)
+            branches = " UNION ".join(
+                f"{{ ?x {p} ?label BIND({p} AS ?p) }}" for p in LABEL_PREDICATES
+            )
+            found.update(
+                (row["x"].value, row["p"].value, row["label"], False)
+                for row in reader.query(
+                    f"SELECT DISTINCT ?x ?p ?label WHERE {{ VALUES ?x {{ {values} }} "
+                    f"{branches} FILTER(isLiteral(?label)) }}"
+                )
+            )
         best: dict[str, tuple] = {}
-        for row in rows:
-            label = row["label"]
+        for key, predicate, label, stated in found:
             rank = (
-                -int(row["own"].value),
-                [p.value for p in LABEL_PREDICATES].index(row["p"].value),
+                0 if stated else 1,
+                order.index(predicate),
                 0 if label.language in (None, "en") else 1,
                 label.value,
             )
-            key = row["x"].value
             if key not in best or rank < best[key]:
                 best[key] = rank
         result.update({key: rank[3] for key, rank in best.items()})
     return result
+
+
+def _own_labels(reader: Reader, iris: Sequence[str]) -> set[tuple[str, str, Literal]]:
+    """(IRI, label predicate, label) stated in a record graph whose ``foaf:topic`` the IRI is."""
+    values = " ".join(sparql_iri(i) for i in iris)
+    topics = [
+        (row["g"], row["x"])
+        for row in reader.query(
+            f"SELECT ?g ?x WHERE {{ VALUES ?x {{ {values} }} ?g foaf:topic ?x }}"
+        )
+        if isinstance(row["g"], NamedNode)
+    ]
+    if not topics:
+        return set()
+    pairs = " ".join(f"({g} {x})" for g, x in topics)
+    branches = " UNION ".join(f"{{ ?x {p} ?label BIND({p} AS ?p) }}" for p in LABEL_PREDICATES)
+    return {
+        (row["x"].value, row["p"].value, row["label"])
+        for row in reader.query(
+            f"SELECT ?x ?p ?label WHERE {{ VALUES (?g ?x) {{ {pairs} }} "
+            f"GRAPH ?g {{ {branches} }} FILTER(isLiteral(?label)) }}"
+        )
+    }
 
 
 # -- a model's evaluations, training and lineage ---------------------------------------------
@@ -464,16 +517,20 @@ LINEAGE = (
 LINEAGE_PATH = "|".join(str(p) for p in LINEAGE)
 LINEAGE_VALUES = " ".join(str(p) for p in LINEAGE)
 
-EVALUATIONS = """SELECT ?e ?metric ?value ?spread ?raw ?on ?dataset ?split ?label ?verified ?name
-WHERE {
+EVALUATIONS = """SELECT DISTINCT ?e ?metric ?value ?spread ?raw ?on ?label ?verified ?name WHERE {
   ?e mlkg:evaluatedModel %s ; mlkg:metric ?metric ; mlkg:value ?value .
-  OPTIONAL {
-    ?e mlkg:onDataset ?on OPTIONAL { ?on dcterms:isPartOf ?dataset ; mlkg:splitName ?split }
-  }
+  OPTIONAL { ?e mlkg:onDataset ?on }
   OPTIONAL { ?e mlkg:valueSpread ?spread } OPTIONAL { ?e mlkg:rawValue ?raw }
   OPTIONAL { ?e mlkg:forLabel ?label } OPTIONAL { ?e mlkg:verified ?verified }
   OPTIONAL { ?e rdfs:label ?name }
 } ORDER BY ?metric ?on ?label LIMIT %d"""
+#: The dataset and split name of the splits evaluations are on. These facts are repeated in the
+#: record of every model evaluated on the split: each distinct value is read once with a ``p+``
+#: path (the ``EXISTS`` keeps direct statements only), so rows do not multiply by the copies.
+SPLITS = """SELECT ?on ?dataset ?split WHERE { VALUES ?on { %s }
+  { ?on dcterms:isPartOf+ ?dataset FILTER EXISTS { ?on dcterms:isPartOf ?dataset } }
+  UNION { ?on mlkg:splitName+ ?split FILTER EXISTS { ?on mlkg:splitName ?split } }
+}"""
 SETTINGS = """SELECT DISTINCT ?setting ?param ?value ?raw WHERE {
   %s prov:wasGeneratedBy/mlkg:configuration/mlkg:setting ?setting .
   OPTIONAL { ?setting mlkg:hyperParameter ?param } OPTIONAL { ?setting mlkg:value ?value }
@@ -485,11 +542,11 @@ TRAINING = """SELECT DISTINCT ?run ?dataset WHERE {
 PARENTS = (
     "SELECT DISTINCT ?rel ?x WHERE { %s ?rel ?x VALUES ?rel { %s } } ORDER BY ?rel ?x LIMIT %d"
 )
-CHILDREN = (
-    "SELECT DISTINCT ?rel ?x WHERE { VALUES ?rel { %s } ?x ?rel %s } ORDER BY ?rel ?x LIMIT %d"
-)
+#: Children and descendants of a popular base model run to thousands: fetched unsorted (cheap)
+#: and put in ``ORDER BY`` order here, which spares the store decoding every IRI to sort it.
+CHILDREN = "SELECT ?rel ?x WHERE { VALUES ?rel { %s } ?x ?rel %s }"
 ANCESTORS = "SELECT DISTINCT ?x WHERE { %s (%s)+ ?x } ORDER BY ?x LIMIT %d"
-DESCENDANTS = "SELECT DISTINCT ?x WHERE { ?x (%s)+ %s } ORDER BY ?x LIMIT %d"
+DESCENDANTS = "SELECT ?x WHERE { ?x (%s)+ %s }"
 VARIANTS = """SELECT DISTINCT ?x WHERE {
   { %(m)s mlkg:convertedFrom ?base . ?x mlkg:convertedFrom ?base FILTER(?x != %(m)s) }
   UNION { %(m)s mlkg:convertedFrom ?x } UNION { ?x mlkg:convertedFrom %(m)s }
@@ -530,18 +587,73 @@ class ModelDetails:
     labels: dict[str, str]
 
 
+def _order_key(term) -> tuple:
+    """SPARQL ``ORDER BY`` order of one term: unbound, blank nodes, IRIs, literals."""
+    if term is None:
+        return (0, "")
+    if isinstance(term, BlankNode):
+        return (1, term.value)
+    if isinstance(term, NamedNode):
+        return (2, term.value)
+    return (3, term.value)
+
+
+#: Most rows sorted here; beyond it the store sorts (``ORDER BY ... LIMIT``), as a reader's
+#: row cap could otherwise cut the unsorted list.
+MAX_SORTED_HERE = 20_000
+
+
+def _sorted_rows(reader: Reader, sparql: str, keys: Sequence[str]) -> list[dict]:
+    """``SELECT DISTINCT`` rows of ``sparql`` in ``ORDER BY`` order of ``keys``, one past
+    MAX_LINEAGE at most."""
+    rows = _rows(reader, f"{sparql} LIMIT {MAX_SORTED_HERE + 1}")
+    if len(rows) > MAX_SORTED_HERE:
+        order = " ".join(f"?{k}" for k in keys)
+        distinct = sparql.replace("SELECT ", "SELECT DISTINCT ", 1)
+        return _rows(reader, f"{distinct} ORDER BY {order} LIMIT {MAX_LINEAGE + 1}")
+    unique = {tuple(sorted((k, str(v)) for k, v in row.items())): row for row in rows}
+    ordered = sorted(unique.values(), key=lambda r: tuple(_order_key(r.get(k)) for k in keys))
+    return ordered[: MAX_LINEAGE + 1]
+
+
+def _evaluations(reader: Reader, node: str) -> list[dict]:
+    """The model's evaluations with the dataset and split name of the split each is on, as
+    ``ORDER BY ?metric ?on ?label``, one past MAX_EVALUATIONS at most."""
+    rows = _rows(reader, EVALUATIONS % (node, MAX_EVALUATIONS + 1))
+    splits = sorted({row["on"].value for row in rows if isinstance(row.get("on"), NamedNode)})
+    datasets: dict[str, list] = {}
+    names: dict[str, list] = {}
+    if splits:
+        values = " ".join(sparql_iri(i) for i in splits)
+        for found in _rows(reader, SPLITS % values):
+            if "dataset" in found:
+                datasets.setdefault(found["on"].value, []).append(found["dataset"])
+            if "split" in found:
+                names.setdefault(found["on"].value, []).append(found["split"])
+    result = []
+    for row in rows:
+        on = row.get("on")
+        key = on.value if isinstance(on, NamedNode) else None
+        pairs = [
+            {"dataset": d, "split": n} for d in datasets.get(key, []) for n in names.get(key, [])
+        ]
+        result.extend({**row, **pair} for pair in pairs or [{}])
+    result.sort(key=lambda r: tuple(_order_key(r.get(v)) for v in ("metric", "on", "label")))
+    return result[: MAX_EVALUATIONS + 1]
+
+
 def read_model(reader: Reader, iri: str) -> ModelDetails:
     """Evaluations, hyperparameter settings, training runs and lineage (derivation up and down,
     conversions, versions) of the model ``iri``; each list bounded."""
     node = sparql_iri(iri)
-    evaluations = _rows(reader, EVALUATIONS % (node, MAX_EVALUATIONS + 1))
+    evaluations = _evaluations(reader, node)
     settings_rows = _rows(reader, SETTINGS % (node, MAX_SETTINGS + 1))
     runs = _rows(reader, TRAINING % node)
     lineage = {
         "parents": _rows(reader, PARENTS % (node, LINEAGE_VALUES, MAX_LINEAGE + 1)),
         "ancestors": _rows(reader, ANCESTORS % (node, LINEAGE_PATH, MAX_LINEAGE + 1)),
-        "children": _rows(reader, CHILDREN % (LINEAGE_VALUES, node, MAX_LINEAGE + 1)),
-        "descendants": _rows(reader, DESCENDANTS % (LINEAGE_PATH, node, MAX_LINEAGE + 1)),
+        "children": _sorted_rows(reader, CHILDREN % (LINEAGE_VALUES, node), ("rel", "x")),
+        "descendants": _sorted_rows(reader, DESCENDANTS % (LINEAGE_PATH, node), ("x",)),
         "variants": _rows(reader, VARIANTS % {"m": node, "limit": MAX_LINEAGE + 1}),
         "older": _rows(reader, OLDER % (node, MAX_LINEAGE + 1)),
         "newer": _rows(reader, NEWER % (node, MAX_LINEAGE + 1)),
