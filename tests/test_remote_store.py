@@ -367,9 +367,8 @@ def test_the_journal_of_an_unfinished_batch_is_undone_on_the_next_writable_open(
         assert not store.contains_graph(store.journal_graph)
 
 
-def test_a_killed_build_leaves_no_half_written_record_and_resumes(scratch, tmp_path):
-    """SIGKILL a real `mlkg build` writing to oxigraph serve mid-way; every record graph
-    visible then is complete; the re-run ends with the graph of an uninterrupted build."""
+def generated_reference(tmp_path: Path) -> tuple[Path, dict]:
+    """A generated 700-page TF Hub zoo, and its record graphs built into an embedded store."""
     zoo = tmp_path / "zoo"
     subprocess.run(
         [*MLKG_COMMAND, "generate", "--models", "700", "--hub-share", "0", "--output", str(zoo)],
@@ -382,19 +381,30 @@ def test_a_killed_build_leaves_no_half_written_record_and_resumes(scratch, tmp_p
     with open_store(clean.data_dir, base_iri=clean.base_iri, read_only=True) as store:
         reference = record_graphs(dataset(store))
     assert len(reference) > 500
+    return zoo / "tfhub", reference
 
-    killed = scratch.settings(tmp_path / "killed")
-    command = [sys.executable, "-m", "mlkg", "--data-dir", str(killed.data_dir), "-q"]
-    command += ["build", "tfhub", "--from", str(zoo / "tfhub")]
-    env = {**_clean_environ(), **scratch.environment(killed)}
-    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, env=env)
+
+def kill_build_midway(settings: Settings, env: dict[str, str], pages: Path) -> None:
+    """Run `mlkg build tfhub` into the settings' store and SIGKILL it once 250 records are in."""
+    command = [*MLKG_COMMAND, "--data-dir", str(settings.data_dir), "-q"]
+    command += ["build", "tfhub", "--from", str(pages)]
+    environment = {**_clean_environ(), **env}
+    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, env=environment)
     count = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?g mlkg:recordSource ?s } }"
-    with connect(killed, read_only=True) as store:
+    with connect(settings, read_only=True) as store:
         while int(next(iter(store.query(count)))["n"].value) < 250:
             assert process.poll() is None, process.stderr.read().decode()
             time.sleep(0.01)
     process.send_signal(signal.SIGKILL)
     assert process.wait() == -signal.SIGKILL
+
+
+def test_a_killed_build_leaves_no_half_written_record_and_resumes(scratch, tmp_path):
+    """SIGKILL a real `mlkg build` writing to oxigraph serve mid-way; every record graph
+    visible then is complete; the re-run ends with the graph of an uninterrupted build."""
+    pages, reference = generated_reference(tmp_path)
+    killed = scratch.settings(tmp_path / "killed")
+    kill_build_midway(killed, scratch.environment(killed), pages)
 
     with connect(killed, read_only=True) as store:
         visible = record_graphs(dataset(store))
@@ -402,7 +412,7 @@ def test_a_killed_build_leaves_no_half_written_record_and_resumes(scratch, tmp_p
     for name, quads in visible.items():
         assert knowledge(quads) == knowledge(reference[name]), f"{name} is half-written"
 
-    report = build(killed, "tfhub", location=str(zoo / "tfhub"))
+    report = build(killed, "tfhub", location=str(pages))
     assert report.unchanged >= 200, "the batches finished before the kill are not loaded again"
     with connect(killed, read_only=True) as store:
         after = dataset(store)

@@ -10,9 +10,7 @@ its update and graph-store endpoints, and silent truncation at ResultSetMaxRows.
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,11 +27,11 @@ from mlkg.sample_zoo import SAMPLE_DIR
 from mlkg.store import connect, open_store
 from tests.conftest import REPO
 from tests.test_remote_store import (
-    MLKG_COMMAND,
-    _clean_environ,
     build_sample,
     catalogue_cases,
     dataset,
+    generated_reference,
+    kill_build_midway,
     knowledge,
     record_graphs,
 )
@@ -219,30 +217,9 @@ def test_a_wrong_digest_password_is_a_clear_error(virtuoso, tmp_path):
 
 def test_a_killed_build_leaves_no_half_written_record_and_resumes(virtuoso, tmp_path):
     virtuoso.clear()
-    zoo = tmp_path / "zoo"
-    subprocess.run(
-        [*MLKG_COMMAND, "generate", "--models", "700", "--hub-share", "0", "--output", str(zoo)],
-        check=True,
-        capture_output=True,
-        cwd=REPO,
-    )
-    clean = resolve_settings(environ={}, data_dir=tmp_path / "clean")
-    build(clean, "tfhub", location=str(zoo / "tfhub"))
-    with open_store(clean.data_dir, base_iri=clean.base_iri, read_only=True) as store:
-        reference = record_graphs(dataset(store))
-
+    pages, reference = generated_reference(tmp_path)
     killed = virtuoso.settings(tmp_path / "killed")
-    command = [*MLKG_COMMAND, "--data-dir", str(killed.data_dir), "-q", "build", "tfhub"]
-    command += ["--from", str(zoo / "tfhub")]
-    env = {**_clean_environ(), **virtuoso.env}
-    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, env=env)
-    count = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?g mlkg:recordSource ?s } }"
-    with connect(killed, read_only=True) as store:
-        while int(next(iter(store.query(count)))["n"].value) < 250:
-            assert process.poll() is None, process.stderr.read().decode()
-            time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    assert process.wait() == -signal.SIGKILL
+    kill_build_midway(killed, virtuoso.env, pages)
 
     with connect(killed, read_only=True) as store:
         visible = record_graphs(dataset(store))
@@ -250,7 +227,7 @@ def test_a_killed_build_leaves_no_half_written_record_and_resumes(virtuoso, tmp_
     for name, quads in visible.items():
         assert canonical(knowledge(quads)) == canonical(knowledge(reference[name])), name
 
-    report = build(killed, "tfhub", location=str(zoo / "tfhub"))
+    report = build(killed, "tfhub", location=str(pages))
     assert report.unchanged >= 200
     with connect(killed, read_only=True) as store:
         resumed = record_graphs(dataset(store))
