@@ -35,7 +35,7 @@ from mlkg.progress import progress
 from mlkg.provenance import RunContext, map_one, new_run_id, now_iso
 from mlkg.quarantine import log_verdict
 from mlkg.raw import crawl, crawl_was_complete, raw_path, read_raw
-from mlkg.records import MappedRecord, Verdict, Violation
+from mlkg.records import MappedRecord, RawRecord, Verdict, Violation
 from mlkg.report import BuildReport, timed
 
 #: Records mapped, validated and loaded together; bounds memory (~a few MB per 1,000 records).
@@ -106,16 +106,24 @@ def load_raw(
         records = progress(
             read_raw(raw_file), desc=f"load {source.name}", unit="rec", enabled=show_progress
         )
-        for chunk in chunks(records, CHUNK_SIZE):
-            todo = [raw for raw in chunk if not session.is_unchanged(raw.id, raw.content_hash)]
-            with timed(report, "map"):
-                mapped = [map_one(raw, session.context) for raw in todo]
-            report.mapped += len(mapped)
-            report.warnings += sum(len(m.warnings) for m in mapped)
-            with timed(report, "validate"):
-                verdicts = validate(mapped)
-            session.apply(verdicts)
+        load_chunks(session, records, report, validate)
     return report
+
+
+def load_chunks(
+    session: LoadSession, records: Iterable[RawRecord], report: BuildReport, validate: ValidateFn
+) -> None:
+    """Map, validate and apply records in chunks of :data:`CHUNK_SIZE`, skipping unchanged ones
+    (shared by the source pipeline and ``mlkg import-profile``)."""
+    for chunk in chunks(records, CHUNK_SIZE):
+        todo = [raw for raw in chunk if not session.is_unchanged(raw.id, raw.content_hash)]
+        with timed(report, "map"):
+            mapped = [map_one(raw, session.context) for raw in todo]
+        report.mapped += len(mapped)
+        report.warnings += sum(len(m.warnings) for m in mapped)
+        with timed(report, "validate"):
+            verdicts = validate(mapped)
+        session.apply(verdicts)
 
 
 # -- the stages one by one (mlkg map | validate | load) --------------------------------------

@@ -279,28 +279,31 @@ def _parse_repos(repos: str | None, kinds: tuple[str, ...], filtered: bool) -> t
 
 
 def _integer(name: str, value: str | int | None, default: int, low: int, high: int) -> int:
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not low <= number <= high:
-        raise ConfigurationError(
-            f"huggingface: {name} {value!r} is not a whole number from {low} to {high}"
-        )
-    return number
+    return int(_bounded(name, value, default, low, high, int, "a whole number"))
 
 
 def _number(name: str, value: str | float | None, default: float, low: float, high: float) -> float:
+    return _bounded(name, value, default, low, high, float, "a number")
+
+
+def _bounded(
+    name: str,
+    value: str | float | None,
+    default: float,
+    low: float,
+    high: float,
+    kind: type[int] | type[float],
+    described: str,
+) -> float:
+    """A crawl option read as ``kind`` within [low, high], or a clear configuration error."""
     if value is None:
         return default
     try:
-        number = float(value)
+        number = kind(value)
     except (TypeError, ValueError):
         number = None
     if number is None or not low <= number <= high:
         raise ConfigurationError(
-            f"huggingface: {name} {value!r} is not a number from {low} to {high}"
+            f"huggingface: {name} {value!r} is not {described} from {low} to {high}"
         )
     return number

@@ -41,11 +41,11 @@ from mlkg.loading import LoadSession
 from mlkg.namespaces import DCTERMS, MLKG, RDF, RDFS
 from mlkg.optimizer.formula import label_key
 from mlkg.optimizer.problem import ModelInfo
-from mlkg.pipeline import CHUNK_SIZE, ValidateFn, chunks, default_validator
-from mlkg.provenance import map_one, now_iso
+from mlkg.pipeline import ValidateFn, chunks, default_validator, load_chunks
+from mlkg.provenance import now_iso
 from mlkg.rdf import double, integer, parse_number, text
 from mlkg.records import MappedRecord, RawRecord
-from mlkg.report import BuildReport, timed
+from mlkg.report import BuildReport
 from mlkg.vocabulary import load_vocabulary
 
 SOURCE_NAME = "profile"
@@ -577,15 +577,7 @@ def load_records(
     validate = validate or default_validator()
     report.complete = False  # the source holds other zoos too: deletions are scoped below
     with LoadSession(settings, PROFILE_SOURCE, report) as session:
-        for chunk in chunks(records, CHUNK_SIZE):
-            todo = [raw for raw in chunk if not session.is_unchanged(raw.id, raw.content_hash)]
-            with timed(report, "map"):
-                mapped = [map_one(raw, session.context) for raw in todo]
-            report.mapped += len(mapped)
-            report.warnings += sum(len(m.warnings) for m in mapped)
-            with timed(report, "validate"):
-                verdicts = validate(mapped)
-            session.apply(verdicts)
+        load_chunks(session, records, report, validate)
         owned = [_scope_test(session.iris, scope) for scope in scopes if scope.strip("/")]
         gone = [
             NamedNode(graph)

@@ -100,6 +100,14 @@ class GraphWriteJob:
     base_iri: str | None = None
     create: bool = False
 
+    def quads_in(self, graph: NamedNode | DefaultGraph) -> list[Quad]:
+        """The parts' triples placed in ``graph``; raises SyntaxError on a malformed part."""
+        return [
+            Quad(t.subject, t.predicate, t.object, graph)
+            for body, media_type in self.parts
+            for t in parse(body, RdfFormat.from_media_type(media_type), base_iri=self.base_iri)
+        ]
+
 
 Job = QueryJob | GraphReadJob | UpdateJob | GraphWriteJob
 
@@ -224,11 +232,7 @@ def write_graph(store: Store, job: GraphWriteJob, settings: Settings) -> Outcome
         store.update("CLEAR SILENT DEFAULT" if name is None else f"DROP SILENT GRAPH <{name}>")
         return Outcome(204)
     try:
-        quads = [
-            Quad(t.subject, t.predicate, t.object, graph)
-            for body, media_type in job.parts
-            for t in parse(body, RdfFormat.from_media_type(media_type), base_iri=job.base_iri)
-        ]
+        quads = job.quads_in(graph)
     except SyntaxError as exc:
         return Outcome.error(400, f"cannot parse the RDF payload: {exc}")
     _replace_or_add(store, graph, quads, replace=job.method == "PUT")

@@ -177,11 +177,7 @@ class RemoteExecutor:
             self.store.post_update(f"CLEAR SILENT {target}" if name is None else f"DROP {target}")
             return Outcome(204)
         try:
-            quads = [
-                Quad(t.subject, t.predicate, t.object, graph)
-                for body, media_type in job.parts
-                for t in parse(body, RdfFormat.from_media_type(media_type), base_iri=job.base_iri)
-            ]
+            quads = job.quads_in(graph)
         except SyntaxError as exc:
             return Outcome.error(400, f"cannot parse the RDF payload: {exc}")
         operations = []
