@@ -66,7 +66,7 @@ from crawlers import Source
 from crawlers._model_index_map import TimmContext, map_metadata, map_page, map_results
 from crawlers._repository import is_url, open_repository
 from mlkg.errors import InvalidIdError, SourceNotFoundError
-from mlkg.iris import Iris, check_id, short_hash
+from mlkg.iris import Iris, check_id
 from mlkg.records import MappedRecord, RawRecord
 from mlkg.vocabulary import load_vocabulary
 
@@ -245,7 +245,7 @@ def map_record(record: RawRecord, iris: Iris) -> MappedRecord:
     parse or is not a mapping with ``Models``, a model name that cannot be an id) comes back with
     ``error`` set; anything else odd (a bad percent string, a wrong type) is a warning.
     """
-    out = MappedRecord(NAME, str(record.id), _record_graph(iris, record.id))
+    out = MappedRecord(NAME, str(record.id), iris.record_graph_or_hashed(NAME, record.id))
     data = record.data if isinstance(record.data, dict) else {}
     kind = str(record.id).split("/", 1)[0]
     try:
@@ -267,13 +267,6 @@ def map_record(record: RawRecord, iris: Iris) -> MappedRecord:
         out.subject = None
         out.topics = []
     return out
-
-
-def _record_graph(iris: Iris, record_id: Any):
-    try:
-        return iris.record_graph(NAME, str(record_id))
-    except InvalidIdError:
-        return iris.record_graph(NAME, "invalid-id/" + short_hash(repr(record_id)))
 
 
 SOURCE = Source(

@@ -73,8 +73,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import NamedNode
-
 from crawlers import Source
 from crawlers._openml_map import (
     HUB,
@@ -97,7 +95,7 @@ from crawlers._openml_xml import (
 from crawlers._repository import is_url, open_repository
 from mlkg.errors import ConfigurationError, FetchError, InvalidIdError
 from mlkg.http import new_session, request
-from mlkg.iris import Iris, short_hash
+from mlkg.iris import Iris
 from mlkg.records import MappedRecord, RawRecord
 from mlkg.vocabulary import load_vocabulary
 
@@ -521,7 +519,7 @@ def map_record(record: RawRecord, iris: Iris) -> MappedRecord:
     A record whose main document cannot be read (malformed XML, a DTD, an OpenML error reply, a
     fetch error, wrong id) comes back with ``error`` set; anything else odd is a warning.
     """
-    out = MappedRecord(NAME, str(record.id), _record_graph(iris, record.id))
+    out = MappedRecord(NAME, str(record.id), iris.record_graph_or_hashed(NAME, record.id))
     data = record.data if isinstance(record.data, dict) else {}
     kind = data.get("kind") if data.get("kind") in _MAPPERS else str(record.id).split("/")[0]
     try:
@@ -553,13 +551,6 @@ def _check_subject(out: MappedRecord, record_id: str, iris: Iris) -> None:
         out.warn(f"the document describes {out.subject}, not {record_id}")
     if kind == "task" and out.subject != iris.resource(f"task/{HUB}/{number}"):
         out.warn(f"the document describes {out.subject}, not {record_id}")
-
-
-def _record_graph(iris: Iris, record_id: Any) -> NamedNode:
-    try:
-        return iris.record_graph(NAME, str(record_id))
-    except InvalidIdError:
-        return iris.record_graph(NAME, "invalid-id/" + short_hash(repr(record_id)))
 
 
 SOURCE = Source(

@@ -69,7 +69,7 @@ from pyoxigraph import NamedNode
 from crawlers import Source
 from crawlers._repository import is_url, open_repository
 from mlkg.errors import InvalidIdError, SourceNotFoundError
-from mlkg.iris import Iris, check_id, short_hash, slug
+from mlkg.iris import Iris, check_id, slug
 from mlkg.namespaces import DCTERMS, MLKG, PROV, RDF, RDFS, SCHEMA, SKOS, SPDX
 from mlkg.rdf import boolean, integer, text, url
 from mlkg.records import MappedRecord, RawRecord
@@ -505,7 +505,7 @@ def map_record(record: RawRecord, iris: Iris) -> MappedRecord:
     A page that cannot be read (binary, no or broken handle line, unknown document type) comes
     back with ``error`` set and no triples; odd values become ``warnings``.
     """
-    out = MappedRecord(NAME, record.id, _record_graph(iris, record.id))
+    out = MappedRecord(NAME, record.id, iris.record_graph_or_hashed(NAME, record.id))
     try:
         check_id(record.id)
         doc = parse_document(document_text(record.data, out.warn), out.warn)
@@ -519,13 +519,6 @@ def map_record(record: RawRecord, iris: Iris) -> MappedRecord:
         out.subject = None
         out.topics = []
     return out
-
-
-def _record_graph(iris: Iris, record_id: str) -> NamedNode:
-    try:
-        return iris.record_graph(NAME, record_id)
-    except InvalidIdError:
-        return iris.record_graph(NAME, "invalid-id/" + short_hash(repr(record_id)))
 
 
 def _check_file_name(record_id: str, doc: Document, warn: Callable[[str], None]) -> None:

@@ -142,6 +142,14 @@ class Iris:
         """The named graph holding everything mapped from one source record."""
         return self._node("graph", slug(source), encode_path(record_id))
 
+    def record_graph_or_hashed(self, source: str, record_id: object) -> NamedNode:
+        """The record's graph, or, for an id that cannot name a resource, a graph named by a
+        hash of it (the record is still mapped and reported, never lost)."""
+        try:
+            return self.record_graph(source, str(record_id))
+        except InvalidIdError:
+            return self.record_graph(source, "invalid-id/" + short_hash(repr(record_id)))
+
     def vocabulary_graph(self, name: str) -> NamedNode:
         return self._node("graph", "vocabulary", slug(name))
 
