@@ -17,15 +17,17 @@ class Namespace:
     ``str(namespace)`` gives the prefix IRI.
     """
 
-    __slots__ = ("_iri",)
-
     def __init__(self, iri: str):
         self._iri = iri
 
     def __getattr__(self, name: str) -> NamedNode:
-        if name.startswith("__"):
+        """Called once per name: the term is then kept as an instance attribute, so later
+        lookups are plain attribute reads (the mappers ask for the same few hundred terms
+        millions of times, and making a NamedNode validates its IRI each time)."""
+        if name.startswith("_"):
             raise AttributeError(name)
-        return NamedNode(self._iri + name)
+        term = self.__dict__[name] = NamedNode(self._iri + name)
+        return term
 
     def __getitem__(self, name: str) -> NamedNode:
         return NamedNode(self._iri + name)
