@@ -32,6 +32,12 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ),
     ("debug", "MLKG_DEBUG", "Show tracebacks instead of one-line errors (1/true/yes/on)."),
     (
+        "build_workers",
+        "MLKG_BUILD_WORKERS",
+        "Processes that map and validate records while a build loads (`mlkg build --workers`). "
+        "Default: the number of CPUs minus one, at most 3; 0 maps in the loading process.",
+    ),
+    (
         "update_token",
         "MLKG_UPDATE_TOKEN",
         "Enables SPARQL Update and the Graph Store Protocol on `mlkg serve`, for requests carrying "
@@ -125,6 +131,8 @@ class Settings:
     debug: bool = False
     #: Kept out of ``repr`` so a logged Settings never shows the secret.
     update_token: str | None = field(default=None, repr=False)
+    #: Mapping processes of a build (see :mod:`mlkg.workers`); None: one per spare CPU.
+    build_workers: int | None = None
     #: External SPARQL store (see :mod:`mlkg.remote_store`); None: the embedded store.
     store_url: str | None = None
     store_update_url: str | None = None
@@ -141,6 +149,13 @@ class Settings:
     def remote(self) -> bool:
         """Whether an external SPARQL store is configured (``MLKG_STORE_URL``)."""
         return bool(self.store_url)
+
+    @property
+    def workers(self) -> int:
+        """How many mapping processes a build starts."""
+        from mlkg.workers import default_workers
+
+        return default_workers() if self.build_workers is None else self.build_workers
 
     @property
     def iris(self) -> Iris:
@@ -170,6 +185,7 @@ def resolve_settings(environ: Mapping[str, str] | None = None, **options: object
     base_iri = options.get("base_iri") or env.get("MLKG_BASE_IRI") or DEFAULT_BASE_IRI
     debug = bool(options.get("debug")) or is_true(env.get("MLKG_DEBUG"))
     update_token = options.get("update_token") or env.get("MLKG_UPDATE_TOKEN") or None
+    build_workers = _build_workers(options.get("build_workers"), env.get("MLKG_BUILD_WORKERS"))
     try:
         Iris(str(base_iri))
     except ValueError as exc:
@@ -179,8 +195,23 @@ def resolve_settings(environ: Mapping[str, str] | None = None, **options: object
         base_iri=str(base_iri),
         debug=debug,
         update_token=str(update_token) if update_token else None,
+        build_workers=build_workers,
         **_store_settings(env, options),
     )
+
+
+def _build_workers(option: object, variable: str | None) -> int | None:
+    """``build_workers`` from the option, else ``MLKG_BUILD_WORKERS``; None: the default."""
+    value = option if option is not None else (variable or "").strip() or None
+    if value is None:
+        return None
+    try:
+        workers = int(str(value))
+    except ValueError:
+        workers = -1
+    if workers < 0:
+        raise ConfigurationError(f"MLKG_BUILD_WORKERS={value!r}: expected 0 or more processes")
+    return workers
 
 
 def _store_settings(env: Mapping[str, str], options: Mapping[str, object]) -> dict[str, object]:

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
-from functools import cache
 from itertools import islice
 from pathlib import Path
 
@@ -37,19 +36,12 @@ from mlkg.quarantine import log_verdict
 from mlkg.raw import crawl, crawl_was_complete, raw_path, read_raw
 from mlkg.records import MappedRecord, RawRecord, Verdict, Violation
 from mlkg.report import BuildReport, timed
+from mlkg.workers import MappingPool, ValidateFn, default_validator
 
 #: Records mapped, validated and loaded together; bounds memory (~a few MB per 1,000 records).
 CHUNK_SIZE = 2_000
 
-ValidateFn = Callable[[Sequence[MappedRecord]], list[Verdict]]
-
-
-@cache
-def default_validator() -> ValidateFn:
-    """The shipped shapes, compiled once per process (compiling takes about a second)."""
-    from mlkg.validation import Validator
-
-    return Validator().validate
+__all__ = ["ValidateFn", "build", "chunks", "default_validator", "load_chunks", "load_raw"]
 
 
 def chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -101,29 +93,41 @@ def load_raw(
 ) -> BuildReport:
     """Map, validate and load the records of a raw file (the rest of ``build``), streaming in
     chunks of :data:`CHUNK_SIZE` so memory stays flat whatever the size of the source."""
-    validate = validate or default_validator()
-    with LoadSession(settings, source, report) as session:
+    session = LoadSession(settings, source, report)
+    with MappingPool(session.context, settings.workers) as pool, session:
         records = progress(
             read_raw(raw_file), desc=f"load {source.name}", unit="rec", enabled=show_progress
         )
-        load_chunks(session, records, report, validate)
+        load_chunks(session, records, report, validate, pool=pool)
     return report
 
 
 def load_chunks(
-    session: LoadSession, records: Iterable[RawRecord], report: BuildReport, validate: ValidateFn
+    session: LoadSession,
+    records: Iterable[RawRecord],
+    report: BuildReport,
+    validate: ValidateFn | None = None,
+    *,
+    pool: MappingPool | None = None,
 ) -> None:
     """Map, validate and apply records in chunks of :data:`CHUNK_SIZE`, skipping unchanged ones
-    (shared by the source pipeline and ``mlkg import-profile``)."""
-    for chunk in chunks(records, CHUNK_SIZE):
-        todo = [raw for raw in chunk if not session.is_unchanged(raw.id, raw.content_hash)]
-        with timed(report, "map"):
-            mapped = [map_one(raw, session.context) for raw in todo]
-        report.mapped += len(mapped)
-        report.warnings += sum(len(m.warnings) for m in mapped)
-        with timed(report, "validate"):
-            verdicts = validate(mapped)
-        session.apply(verdicts)
+    (shared by the source pipeline and ``mlkg import-profile``).
+
+    With a ``pool`` with workers (and the shipped shapes) chunks are mapped and validated in
+    other processes while this one loads; the report's map and validate seconds are then the
+    workers' time, which overlaps the load's.
+    """
+    pool = pool or MappingPool(session.context, 0)
+    todo = (
+        [raw for raw in chunk if not session.is_unchanged(raw.id, raw.content_hash)]
+        for chunk in chunks(records, CHUNK_SIZE)
+    )
+    for chunk in pool.map((raws for raws in todo if raws), validate):
+        for stage, seconds in chunk.seconds.items():
+            report.seconds[stage] = report.seconds.get(stage, 0.0) + seconds
+        report.mapped += len(chunk.verdicts)
+        report.warnings += sum(len(v.record.warnings) for v in chunk.verdicts)
+        session.apply(chunk.verdicts)
 
 
 # -- the stages one by one (mlkg map | validate | load) --------------------------------------

@@ -329,6 +329,8 @@ def _display_label(triples: list[Triple]) -> str | None:
 
 def record_documents(record: MappedRecord, iris: Iris) -> list[Document]:
     """The documents of a mapped record (topics as the pipeline records them)."""
+    if record.documents is not None:
+        return record.documents
     topics = record.topics or ([record.subject] if record.subject is not None else [])
     return documents(record.graph, topics, record.triples, iris)
 

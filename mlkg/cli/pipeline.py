@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -20,6 +21,12 @@ from mlkg.cli.serve import serve_options
 @click.command()
 @click.argument("source", type=click.Choice(source_names()))
 @crawl_options
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    help="Processes that map and validate while this one loads "
+    "[default: MLKG_BUILD_WORKERS or the CPUs minus one, at most 3; 0: none].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run's report as JSON on stdout.")
 @click.pass_context
 def build(
@@ -28,6 +35,7 @@ def build(
     location: str | None,
     limit: int | None,
     options: dict[str, str],
+    workers: int | None,
     as_json: bool,
 ) -> None:
     """Crawl, map, validate and load one SOURCE into the store.
@@ -45,8 +53,11 @@ def build(
     """
     from mlkg.pipeline import build as run_build
 
+    settings = settings_of(ctx)
+    if workers is not None:
+        settings = dataclasses.replace(settings, build_workers=workers)
     report = run_build(
-        settings_of(ctx),
+        settings,
         source,
         location=location,
         limit=limit,
