@@ -68,6 +68,7 @@ from pyoxigraph import NamedNode
 
 from crawlers import Source
 from crawlers._repository import is_url, open_repository
+from crawlers._stat_cache import StatCache, code_fingerprint, read_head
 from mlkg.errors import InvalidIdError, SourceNotFoundError
 from mlkg.iris import Iris, check_id, slug
 from mlkg.namespaces import DCTERMS, MLKG, PROV, RDF, RDFS, SCHEMA, SKOS, SPDX
@@ -86,6 +87,11 @@ TFHUB = "https://tfhub.dev/"
 
 #: Most bytes read from one page (real pages are under 15 kB); longer ones are cut and flagged.
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+#: The re-crawl cache of a checkout's pages, in the crawl's ``cache_dir``. A change to
+#: :func:`decode_document` starts it afresh; bump :data:`CACHE_FORMAT` for other changes to
+#: what is cached.
+CACHE_FILE = "local-pages.sqlite3"
+CACHE_FORMAT = 1
 MAX_DESCRIPTION = 2000
 MAX_METADATA_LINE = 10_000
 MAX_WALK_DEPTH = 32
@@ -159,7 +165,9 @@ def crawl(
     If-None-Match). ``skip`` holds ids an interrupted run already wrote; ``limit`` stops reading
     once that many records were yielded. Pages that cannot be read as text are still yielded,
     flagged in ``data`` (``binary``, ``truncated``, ``invalid_utf8``, ``unreadable``), so the
-    mapper quarantines or warns about them instead of the crawl stopping.
+    mapper quarantines or warns about them instead of the crawl stopping. A re-crawl reads only
+    the pages whose ``stat`` changed: what each page gave is kept in
+    ``cache_dir/local-pages.sqlite3`` (:mod:`crawlers._stat_cache`).
     """
     if limit is not None and limit <= 0:
         return
@@ -174,11 +182,16 @@ def _records(location: str, *, cache_dir: Path, skip: Container[str]) -> Iterato
         raise SourceNotFoundError(str(docs), source=NAME)
     in_place = not is_url(location) and Path(location).expanduser().is_dir()
     paths = sorted((path.relative_to(docs).as_posix(), path) for path in walk_markdown(docs))
-    for record_id, path in paths:
-        if record_id in skip:
-            continue
-        where = str(path) if in_place else f"{location}#{'/'.join(DOCS_FOLDER)}/{record_id}"
-        yield RawRecord(NAME, record_id, read_document(path, record_id), where, _now())
+    derived = code_fingerprint(decode_document)
+    namespace = f"tfhub-local/{CACHE_FORMAT}/{VERSION}/{MAX_DOCUMENT_BYTES}/{derived}"
+    with StatCache(cache_dir / CACHE_FILE, root=str(docs.resolve()), namespace=namespace) as cache:
+        cache.retain(record_id for record_id, _ in paths)
+        for record_id, path in paths:
+            if record_id in skip:
+                continue
+            where = str(path) if in_place else f"{location}#{'/'.join(DOCS_FOLDER)}/{record_id}"
+            data = read_document(path, record_id, cache)
+            yield RawRecord(NAME, record_id, data, where, _now())
 
 
 def walk_markdown(folder: Path, depth: int = 0) -> Iterator[Path]:
@@ -200,16 +213,28 @@ def walk_markdown(folder: Path, depth: int = 0) -> Iterator[Path]:
             yield Path(entry.path)
 
 
-def read_document(path: Path, record_id: str) -> dict[str, Any]:
-    """``{"path", "text"}`` of one page, plus flags when it is not plain UTF-8 text."""
+def read_document(path: Path, record_id: str, cache: StatCache | None = None) -> dict[str, Any]:
+    """``{"path", "text"}`` of one page, plus flags when it is not plain UTF-8 text.
+
+    With ``cache``, a page whose ``stat`` is unchanged since it was last read is not read again
+    (:mod:`crawlers._stat_cache`); what it gives is the same."""
     data: dict[str, Any] = {"path": "/".join((*DOCS_FOLDER, record_id))}
+    if cache is not None:
+        try:
+            stat = os.lstat(path)
+        except OSError:
+            stat = None
+        cached = cache.get(record_id, stat)
+        if isinstance(cached, dict) and "text" in cached and "path" not in cached:
+            return {**data, **cached}
     try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            content = handle.read(MAX_DOCUMENT_BYTES + 1)
+        content, stat = read_head(path, MAX_DOCUMENT_BYTES + 1)
     except OSError as exc:
         return {**data, "text": None, "unreadable": f"{exc.__class__.__name__}: {exc.strerror}"}
-    return {**data, **decode_document(content, max(size, len(content)))}
+    decoded = decode_document(content, max(stat.st_size, len(content)))
+    if cache is not None:
+        cache.put(record_id, stat, decoded)
+    return {**data, **decoded}
 
 
 def decode_document(content: bytes, size: int) -> dict[str, Any]:

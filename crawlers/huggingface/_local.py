@@ -24,6 +24,12 @@ Everything found for one (kind, id) — a card, a config, eval results, API resp
 ONE record; a folder's ``README.md`` wins over a flat card for the same id. Records come in
 record-id order. Cards that are binary, over 5 MB or not valid UTF-8 are still yielded, with
 ``flags``; an id that is not a valid Hub id is yielded with status ``error``.
+
+Re-crawls read only what changed: with a ``cache_dir``, what each card, config, eval-results file
+and API response gave is kept in ``cache_dir/local-folder.sqlite3``
+(:mod:`crawlers._stat_cache`) and served while the file's size, mtime, ctime and inode are
+unchanged, so an unchanged repository costs a ``stat`` of its files, not a read. The records are
+the same as a fresh read gives.
 """
 
 from __future__ import annotations
@@ -31,12 +37,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Container, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from crawlers._stat_cache import StatCache, code_fingerprint, read_head
 from crawlers.huggingface._records import (
     MAX_FILE_BYTES,
     decode_text,
@@ -48,6 +55,7 @@ from crawlers.huggingface._records import (
     repo_id_problem,
 )
 from crawlers.huggingface.fetch import CrawlOptions
+from crawlers.huggingface.mapping import CRAWLER_VERSION
 from mlkg.records import RawRecord
 
 logger = logging.getLogger(__name__)
@@ -56,6 +64,22 @@ MAX_WALK_DEPTH = 16
 FLAT_CARD_SUFFIX = "_README.md"
 EVAL_FOLDER = ".eval_results"
 
+#: The re-crawl cache, in the crawl's ``cache_dir``.
+CACHE_FILE = "local-folder.sqlite3"
+#: Bumped when what is cached per file changes in a way the bytecode of the decoding functions
+#: does not show (e.g. a helper they call): old entries are then dropped, not served.
+CACHE_FORMAT = 1
+
+
+@dataclass(slots=True)
+class _File:
+    """A file the walk found: its path, its path below the crawled folder (the cache key) and
+    its ``lstat`` (``None`` when that failed; such a file is always read)."""
+
+    path: str
+    rel: str
+    stat: os.stat_result | None
+
 
 @dataclass
 class _Repo:
@@ -63,67 +87,102 @@ class _Repo:
 
     kind: str
     repo_id: str
-    card: Path | None = None
+    card: _File | None = None
     card_in_folder: bool = False
-    config: Path | None = None
-    evals: dict[str, Path] = field(default_factory=dict)
-    infos: list[tuple[str, Path, dict[str, Any]]] = field(default_factory=list)
+    config: _File | None = None
+    evals: dict[str, _File] = field(default_factory=dict)
+    infos: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
     @property
-    def location(self) -> Path:
+    def location(self) -> str:
         if self.card is not None:
-            return self.card
+            return self.card.path
         if self.infos:
-            return max(self.infos, key=lambda item: (item[0], str(item[1])))[1]
-        return self.config or next(iter(self.evals.values()))
+            return max(self.infos, key=lambda item: (item[0], item[1]))[1]
+        return (self.config or next(iter(self.evals.values()))).path
 
 
 def read_folder(
-    folder: Path, options: CrawlOptions, *, skip: Container[str] = (), limit: int | None = None
+    folder: Path,
+    options: CrawlOptions,
+    *,
+    skip: Container[str] = (),
+    limit: int | None = None,
+    cache_dir: Path | None = None,
 ) -> Iterator[RawRecord]:
-    """Yield one raw record per repository found below ``folder``, in record-id order."""
-    repos = scan(folder)
-    chosen = (
-        repo for rid, repo in sorted(repos.items()) if rid not in skip and _wanted(repo, options)
-    )
-    for repo in chosen if limit is None else islice(chosen, limit):
-        yield new_record(_data(repo), str(repo.location))
+    """Yield one raw record per repository found below ``folder``, in record-id order.
+
+    With ``cache_dir``, files whose ``stat`` is unchanged since the last crawl are not read
+    again (see the module docstring)."""
+    cache_path = None if cache_dir is None else Path(cache_dir) / CACHE_FILE
+    derived = code_fingerprint(decode_text, parse_config, _parse_response)
+    namespace = f"huggingface-local/{CACHE_FORMAT}/{CRAWLER_VERSION}/{MAX_FILE_BYTES}/{derived}"
+    with StatCache(cache_path, root=str(folder.resolve()), namespace=namespace) as cache:
+        repos = scan(folder, cache)
+        chosen = (
+            repo
+            for rid, repo in sorted(repos.items())
+            if rid not in skip and _wanted(repo, options)
+        )
+        # Locations are written as pathlib writes them: "./x" for the folder "." is "x".
+        tidy = str if str(folder) != "." else (lambda location: str(Path(location)))
+        for repo in chosen if limit is None else islice(chosen, limit):
+            yield new_record(_data(repo, cache), tidy(repo.location))
+        logger.debug("%s: %d files from the crawl cache, %d read", folder, cache.hits, cache.misses)
 
 
-def scan(folder: Path) -> dict[str, _Repo]:
+def scan(folder: Path, cache: StatCache | None = None) -> dict[str, _Repo]:
     """Every repository below ``folder`` by record id, with its files (cards are not read yet;
-    JSON responses are, since their content names the repository)."""
+    JSON responses are, since their content names the repository — from ``cache`` when their
+    ``stat`` is unchanged). The cache keeps only the files found."""
+    cache = cache or StatCache(None, root="", namespace="")
     repos: dict[str, _Repo] = {}
+    found: set[str] = set()
 
     def repo(kind: str, repo_id: str) -> _Repo:
-        return repos.setdefault(record_id(kind, repo_id), _Repo(kind, repo_id))
+        rid = record_id(kind, repo_id)
+        found_repo = repos.get(rid)
+        if found_repo is None:
+            found_repo = repos[rid] = _Repo(kind, repo_id)
+        return found_repo
 
-    for path, parts in _walk(folder, ()):
+    def file(entry: os.DirEntry[str], parts: tuple[str, ...], role: str) -> _File:
+        rel = "/".join(parts)
+        found.add(f"{role}:{rel}")
+        try:
+            stat = entry.stat(follow_symlinks=False)
+        except OSError:
+            stat = None
+        return _File(entry.path, rel, stat)
+
+    for entry, parts in _walk(str(folder), ()):
         kind, rel = _kind_of(parts)
         name = rel[-1]
         if EVAL_FOLDER in rel[:-1]:
             at = rel.index(EVAL_FOLDER)
             inner = "/".join(rel[at:])
             if at and is_eval_results_path(inner):
-                repo(kind, _folder_id(rel[:at])).evals[inner] = path
+                repo(kind, _folder_id(rel[:at])).evals[inner] = file(entry, parts, "text")
         elif name == "README.md":
             if len(rel) > 1:
-                found = repo(kind, _folder_id(rel[:-1]))
-                if found.card_in_folder:
-                    logger.warning("%s: second card for %s ignored", path, found.repo_id)
+                found_repo = repo(kind, _folder_id(rel[:-1]))
+                if found_repo.card_in_folder:
+                    logger.warning("%s: second card for %s ignored", entry.path, found_repo.repo_id)
                 else:
-                    found.card, found.card_in_folder = path, True
+                    found_repo.card = file(entry, parts, "text")
+                    found_repo.card_in_folder = True
         elif name == "config.json":
             if len(rel) > 1:
-                repo(kind, _folder_id(rel[:-1])).config = path
+                repo(kind, _folder_id(rel[:-1])).config = file(entry, parts, "config")
         elif name.endswith(FLAT_CARD_SUFFIX) and len(name) > len(FLAT_CARD_SUFFIX):
-            found = repo(kind, flat_card_id(name))
-            if found.card is None:
-                found.card = path
-            elif not found.card_in_folder:
-                logger.warning("%s: second card for %s ignored", path, found.repo_id)
+            found_repo = repo(kind, flat_card_id(name))
+            if found_repo.card is None:
+                found_repo.card = file(entry, parts, "text")
+            elif not found_repo.card_in_folder:
+                logger.warning("%s: second card for %s ignored", entry.path, found_repo.repo_id)
         elif name.endswith(".json"):
-            _add_response(path, rel, kind, repo)
+            _add_response(file(entry, parts, "json"), rel, kind, repo, cache)
+    cache.retain(found)
     return repos
 
 
@@ -142,13 +201,16 @@ def flat_card_id(file_name: str) -> str:
     return f"{namespace}/{name}" if underscore else stem
 
 
-def _walk(folder: Path, parts: tuple[str, ...]) -> Iterator[tuple[Path, tuple[str, ...]]]:
+def _walk(
+    folder: str, parts: tuple[str, ...]
+) -> Iterator[tuple[os.DirEntry[str], tuple[str, ...]]]:
     """Files below ``folder`` with their path segments, in name order; links not followed."""
     if len(parts) > MAX_WALK_DEPTH:
         logger.warning("%s: deeper than %d folders; not read", folder, MAX_WALK_DEPTH)
         return
     try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
     except OSError as exc:
         logger.warning("%s: cannot list folder (%s); skipped", folder, exc)
         return
@@ -158,9 +220,9 @@ def _walk(folder: Path, parts: tuple[str, ...]) -> Iterator[tuple[Path, tuple[st
         if entry.is_dir(follow_symlinks=False):
             hidden = entry.name.startswith(".") and entry.name != EVAL_FOLDER
             if not hidden and entry.name != "spaces":
-                yield from _walk(Path(entry.path), (*parts, entry.name))
+                yield from _walk(entry.path, (*parts, entry.name))
         elif entry.is_file(follow_symlinks=False):
-            yield Path(entry.path), (*parts, entry.name)
+            yield entry, (*parts, entry.name)
 
 
 def _kind_of(parts: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
@@ -176,30 +238,63 @@ def _folder_id(folders: tuple[str, ...]) -> str:
     return "/".join(folders[-2:])
 
 
-def _add_response(path: Path, rel: tuple[str, ...], kind: str, repo: Any) -> None:
-    info = _read_json(path)
+def _add_response(
+    file: _File, rel: tuple[str, ...], kind: str, repo: Any, cache: StatCache
+) -> None:
+    info = _response(file, cache)
     if not isinstance(info, dict):
-        logger.debug("%s: not an API response (no JSON object); ignored", path)
+        logger.debug("%s: not an API response (no JSON object); ignored", file.path)
         return
     named = info.get("id") if isinstance(info.get("id"), str) else info.get("modelId")
     if not isinstance(named, str) and len(rel) == 2:
         named = f"{rel[0]}/{rel[1][: -len('.json')]}"
     if not isinstance(named, str) or not named:
-        logger.debug("%s: a JSON object without id or modelId; ignored", path)
+        logger.debug("%s: a JSON object without id or modelId; ignored", file.path)
         return
     modified = info.get("lastModified")
-    repo(kind, named).infos.append((modified if isinstance(modified, str) else "", path, info))
+    repo(kind, named).infos.append((modified if isinstance(modified, str) else "", file.path, info))
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            logger.warning("%s: JSON over %d bytes; ignored", path, MAX_FILE_BYTES)
-            return None
-        return json.loads(path.read_bytes().decode("utf-8"), parse_constant=str)
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        logger.warning("%s: unreadable JSON ignored (%s)", path, exc)
+def _response(file: _File, cache: StatCache) -> dict[str, Any] | None:
+    """The JSON object a ``*.json`` file holds (``None`` for anything else), read or cached."""
+    if file.stat is not None and file.stat.st_size > MAX_FILE_BYTES:
+        logger.warning("%s: JSON over %d bytes; ignored", file.path, MAX_FILE_BYTES)
         return None
+    key = f"json:{file.rel}"
+    cached = cache.get(key, file.stat)
+    if _is_response_entry(cached):
+        info, problem = cached
+    else:
+        try:
+            content, stat = read_head(file.path, MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            logger.warning("%s: unreadable JSON ignored (%s)", file.path, exc)
+            return None
+        info, problem = _parse_response(content, stat.st_size)
+        cache.put(key, stat, [info, problem])
+    if problem is not None:
+        logger.warning("%s: %s", file.path, problem)
+    return info
+
+
+def _parse_response(content: bytes, size: int) -> tuple[dict[str, Any] | None, str | None]:
+    """A JSON file's object (``None`` when it holds something else) and why it was ignored."""
+    if size > MAX_FILE_BYTES or len(content) > MAX_FILE_BYTES:
+        return None, f"JSON over {MAX_FILE_BYTES} bytes; ignored"
+    try:
+        info = json.loads(content.decode("utf-8"), parse_constant=str)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return None, f"unreadable JSON ignored ({exc})"
+    return (info if isinstance(info, dict) else None), None
+
+
+def _is_response_entry(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and (value[0] is None or isinstance(value[0], dict))
+        and (value[1] is None or isinstance(value[1], str))
+    )
 
 
 def _wanted(repo: _Repo, options: CrawlOptions) -> bool:
@@ -214,29 +309,30 @@ def _wanted(repo: _Repo, options: CrawlOptions) -> bool:
     return options.search is None or options.search.casefold() in repo.repo_id.casefold()
 
 
-def _data(repo: _Repo) -> dict[str, Any]:
-    """The record data of one repository, reading its card, config and eval results now."""
+def _data(repo: _Repo, cache: StatCache) -> dict[str, Any]:
+    """The record data of one repository, reading its card, config and eval results now (or
+    taking them from ``cache`` when unchanged)."""
     info: dict[str, Any] | None = None
-    for _, _, response in sorted(repo.infos, key=lambda item: (item[0], str(item[1]))):
+    for _, _, response in sorted(repo.infos, key=lambda item: (item[0], item[1])):
         info = {**(info or {}), **response}
     flags: list[str] = []
     problems: list[str] = []
     card = config = None
     if repo.card is not None:
-        content = _read(repo.card, problems)
-        if content is not None:
-            card, card_flags = decode_text(*content)
+        decoded = _derived(repo.card, "text", decode_text, cache, problems)
+        if decoded is not None:
+            card, card_flags = decoded
             flags.extend(card_flags)
     if repo.config is not None:
-        content = _read(repo.config, problems)
-        if content is not None:
-            config, config_flags = parse_config(*content)
+        parsed = _derived(repo.config, "config", parse_config, cache, problems)
+        if parsed is not None:
+            config, config_flags = parsed
             flags.extend(config_flags)
     evals: dict[str, str] = {}
-    for inner, path in sorted(repo.evals.items()):
-        content = _read(path, problems)
-        if content is not None:
-            text, eval_flags = decode_text(*content)
+    for inner, file in sorted(repo.evals.items()):
+        decoded = _derived(file, "text", decode_text, cache, problems)
+        if decoded is not None:
+            text, eval_flags = decoded
             flags.extend(f"eval-results-{flag}" for flag in eval_flags)
             if text is not None:
                 evals[inner] = text
@@ -256,12 +352,32 @@ def _data(repo: _Repo) -> dict[str, Any]:
     )
 
 
-def _read(path: Path, problems: list[str]) -> tuple[bytes, int] | None:
-    """The first :data:`MAX_FILE_BYTES` + 1 bytes of a file and its size."""
+def _derived(
+    file: _File,
+    role: str,
+    derive: Callable[[bytes, int], tuple[Any, list[str]]],
+    cache: StatCache,
+    problems: list[str],
+) -> list[Any] | None:
+    """``[value, flags]`` that ``derive`` makes of the file's first :data:`MAX_FILE_BYTES` + 1
+    bytes and its size: from ``cache`` while the file is unchanged, else read now. ``None``
+    (and a problem) when the file cannot be read; that is never cached."""
+    key = f"{role}:{file.rel}"
+    cached = cache.get(key, file.stat)
+    if (
+        isinstance(cached, list)
+        and len(cached) == 2
+        and isinstance(cached[1], list)
+        and all(isinstance(flag, str) for flag in cached[1])
+        and (role != "text" or cached[0] is None or isinstance(cached[0], str))
+    ):
+        return cached
     try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            return handle.read(MAX_FILE_BYTES + 1), size
+        content, stat = read_head(file.path, MAX_FILE_BYTES + 1)
     except OSError as exc:
-        problems.append(f"cannot read {path.name}: {exc.strerror or exc}")
+        problems.append(f"cannot read {os.path.basename(file.path)}: {exc.strerror or exc}")
         return None
+    value, value_flags = derive(content, stat.st_size)
+    entry = [value, list(value_flags)]
+    cache.put(key, stat, entry)
+    return entry

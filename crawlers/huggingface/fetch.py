@@ -115,9 +115,10 @@ def crawl(
     interrupted crawl already wrote: they are neither fetched nor yielded. ``limit`` caps the
     records yielded; no listing page past the one holding the last of them is requested. Online,
     ``cache_dir`` keeps each repository's card, config and eval results keyed by its ``sha`` and
-    ``lastModified``, so a re-crawl downloads only what changed. A repository that cannot be
-    fetched is yielded with ``status`` ``gated``, ``private``, ``missing`` or ``error``; only a
-    listing page that still fails after retries stops the crawl, with a
+    ``lastModified``, so a re-crawl downloads only what changed; from a folder, it keeps what
+    each file gave, so a re-crawl reads only the files whose ``stat`` changed. A repository
+    that cannot be fetched is yielded with ``status`` ``gated``, ``private``, ``missing`` or
+    ``error``; only a listing page that still fails after retries stops the crawl, with a
     :class:`~mlkg.errors.FetchError`.
 
     Example: ``crawl("https://huggingface.co", cache_dir=Path("cache"), limit=10,
@@ -142,7 +143,7 @@ def crawl(
     if limit is not None and limit <= 0:
         return iter(())
     if is_folder:
-        return _crawl_folder(location, options, skip=skip, limit=limit)
+        return _crawl_folder(location, options, cache_dir=cache_dir, skip=skip, limit=limit)
     endpoint = location.rstrip("/")
     if endpoint == DEFAULT_ENDPOINT:
         # Environment only here, never at import: option > environment > default.
@@ -153,7 +154,12 @@ def crawl(
 
 
 def _crawl_folder(
-    location: str, options: CrawlOptions, *, skip: Container[str], limit: int | None
+    location: str,
+    options: CrawlOptions,
+    *,
+    cache_dir: Path,
+    skip: Container[str],
+    limit: int | None,
 ) -> Iterator[RawRecord]:
     from crawlers.huggingface._local import read_folder
 
@@ -166,7 +172,7 @@ def _crawl_folder(
             f"huggingface: {', '.join(unsupported)} filter(s) need the Hub API; "
             "a local folder takes kind, author, search and repos"
         )
-    return read_folder(folder, options, skip=skip, limit=limit)
+    return read_folder(folder, options, skip=skip, limit=limit, cache_dir=cache_dir)
 
 
 def _crawl_hub(
