@@ -11,8 +11,9 @@ For each size N (``--models``, repeatable; default 100,000) it, in this order an
    crawl → map → validate → load path (:func:`mlkg.pipeline.build`), with each stage's seconds,
    the triples written, triples/s, the store's size on disk and the child's peak RSS
    (``os.wait4``: the kernel's own count, no sampling);
-3. exports the store as N-Quads and loads them with the raw ``oxigraph load`` command (the
-   baseline: the build's triples/s must be at least half of its rate);
+3. exports the store as N-Quads (``oxigraph dump``) and loads them with the raw
+   ``oxigraph load`` command (the baseline: the build's triples/s must be at least half of
+   its rate);
 4. validates a sample of the mapped records (``--pyshacl-triples``, default 1,000,000 triples)
    with mlkg's SHACL-compiled-to-SPARQL validator and with pyshacl (same shapes, same
    background), compares the two violation sets and the times (target: 10x);
@@ -23,6 +24,8 @@ For each size N (``--models``, repeatable; default 100,000) it, in this order an
    child process so a runaway query cannot stall the run (``--query-timeout``);
 6. loads the same N-Quads into rdflib's in-memory ``Dataset`` and runs one query (only up to
    ``--rdflib-max-quads``: it needs ~1 KB of RAM per quad);
+   With ``--virtuoso``, the same N-Quads are bulk-loaded into a private Virtuoso and the same
+   queries, bound to the same entities, are timed there (``benchmarks/virtuoso.py``);
 7. rewrites 1% of the models (``generate_zoo(..., refresh=...)``: new downloads, likes, commit and
    date in their API responses) and rebuilds: the incremental refresh, against the full build.
 
@@ -190,16 +193,11 @@ def child_queries(data_dir: str, repeat: str, skip: str = "[]") -> None:
         print(json.dumps({"kind": "setup", "name": "entities", "entities": entities}), flush=True)
         for name, named in sorted(named_queries().items()):
             measure("query", name, lambda n=named: _count(store.query(n.text)), bound={})
-            params = bound_params(named.header.get("parameters", ""), entities)
-            if not params:
+            bound = bound_query(name, named, entities)
+            if bound is None:
                 continue
-            projected = re.search(r"SELECT(.*?)WHERE", named.text, re.S | re.I)
-            if projected and all(f"?{p}" in projected.group(1) for p in params):
-                text, subs = named.text, substitutions(params)
-            else:
-                # pyoxigraph substitutes projected variables only: bind the others with
-                # VALUES, as a caller of the query has to.
-                text, subs = with_values(named.text, params), {}
+            text, params = bound
+            subs = substitutions(params) if text == named.text else {}
             measure(
                 "query",
                 name + " (bound)",
@@ -231,6 +229,19 @@ def child_queries(data_dir: str, repeat: str, skip: str = "[]") -> None:
             f"search {text!r}",
             lambda t=text: len(search_module.search(settings, t)),
         )
+
+
+def bound_query(name: str, named, entities: dict) -> tuple[str, dict[str, str]] | None:
+    """The text to run for a query bound to busy entities, and its parameters; None if the
+    query takes none of them. The text is the query's own when pyoxigraph can substitute every
+    parameter (it substitutes projected variables only), else the query with ``VALUES``."""
+    params = bound_params(named.header.get("parameters", ""), entities, query=name)
+    if not params:
+        return None
+    projected = re.search(r"SELECT(.*?)WHERE", named.text, re.S | re.I)
+    if projected and all(f"?{p}" in projected.group(1) for p in params):
+        return named.text, params
+    return with_values(named.text, params), params
 
 
 def with_values(text: str, params: dict[str, str]) -> str:
@@ -270,10 +281,22 @@ def pick_entities(store) -> dict:
         "p",
     )
     versioned = one("SELECT ?m WHERE { ?m mlkg:revisionOf ?o } LIMIT 1", "m")
+    configured = one(
+        "SELECT ?m WHERE { ?m prov:wasGeneratedBy ?run . "
+        "?run mlkg:configuration/mlkg:setting ?s } LIMIT 1",
+        "m",
+    )
+    converted = one(
+        "SELECT ?p (COUNT(*) AS ?n) WHERE { ?v mlkg:convertedFrom ?p } GROUP BY ?p "
+        "ORDER BY DESC(?n) LIMIT 1",
+        "p",
+    )
     return {
         "base": base,
         "leaf": leaf,
         "versioned": versioned or leaf,
+        "configured": configured or leaf,
+        "converted": converted or base,
         "publisher": publisher,
         "task": "https://w3id.org/mlkg/resource/task/text-classification",
         "metric": "https://w3id.org/mlkg/resource/metric/accuracy",
@@ -282,7 +305,15 @@ def pick_entities(store) -> dict:
     }
 
 
-def bound_params(header: str, entities: dict) -> dict[str, str]:
+#: Entities that make a query answer rows where the generic pick would not.
+QUERY_ENTITIES = {
+    "versions-of-model": {"model": "versioned"},
+    "hyperparameters-of-model": {"model": "configured"},
+    "variants-of-model": {"parent": "converted"},
+}
+
+
+def bound_params(header: str, entities: dict, query: str = "") -> dict[str, str]:
     """Bindings for the parameters a query's header lists that the zoo has a busy value for."""
     values = {
         "model": entities["leaf"],
@@ -291,6 +322,8 @@ def bound_params(header: str, entities: dict) -> dict[str, str]:
         "task": entities["task"],
         "metric": entities["metric"],
     }
+    for name, entity in QUERY_ENTITIES.get(query, {}).items():
+        values[name] = entities.get(entity, values[name])
     declared = set(re.findall(r"\?(\w+) —", header))
     return {name: f"<{value}>" for name, value in values.items() if name in declared and value}
 
@@ -466,34 +499,49 @@ def run_build(data: Path, zoo: Path) -> dict:
     return stats
 
 
-def step(message: str) -> None:
+def step(message: str, result: dict | None = None, output: Path | None = None) -> None:
+    """Log a step; with ``output``, save what ``result`` holds so far beside it, so a run
+    stopped part-way (hours at 1M models) still leaves its numbers."""
     print(
         f"[{time.strftime('%H:%M:%S')}] load {load():.2f}  {message}", file=sys.stderr, flush=True
     )
+    if result is not None and output is not None:
+        partial = output.with_name(output.stem + f"-{result['models']}.partial.json")
+        partial.write_text(json.dumps(result, indent=1, default=str))
 
 
 def run_size(models: int, parent: Path, args: argparse.Namespace) -> dict:
     result: dict = {"models": models, "seed": args.seed, "started": time.strftime("%H:%M:%S")}
     zoo, data = parent / f"zoo-{models}", parent / f"data-{models}"
-    step(f"{models:,} models: generating")
+    step(f"{models:,} models: generating", result, args.output)
     result["generate"] = generate(zoo, models, args.seed)
-    step(f"generated in {result['generate']['seconds']:.0f}s; building")
+    step(f"generated in {result['generate']['seconds']:.0f}s; building", result, args.output)
     build = result["build"] = run_build(data, zoo)
     store_dir = data / "store"
     build["store_bytes"] = du(store_dir) if store_dir.exists() else du(data)
     build["data_dir_bytes"] = du(data)
-    step(f"built in {build['seconds']:.0f}s ({build['triples']:,} triples); exporting")
+    step(
+        f"built in {build['seconds']:.0f}s ({build['triples']:,} triples); exporting",
+        result,
+        args.output,
+    )
 
     nquads = parent / f"export-{models}.nq"
-    code, seconds, _peak, _ = run_child(["--child", "export", str(data), str(nquads)])
+    oxigraph = str(Path(sys.executable).parent / "oxigraph")
+    # The raw loader's input, written by Oxigraph's own dump (store.dump through Python took
+    # 11 minutes for 7.2M quads at 100,000 models).
+    code, seconds, _peak, text = run_child(
+        [oxigraph, "dump", "--location", str(store_dir), "--file", str(nquads)]
+    )
+    if code != 0:
+        raise SystemExit(f"oxigraph dump failed ({code}):\n{text[-2000:]}")
     quads = 0
     with open(nquads, "rb") as handle:
         while block := handle.read(1 << 24):
             quads += block.count(b"\n")
     result["export"] = {"seconds": seconds, "quads": quads, "bytes": nquads.stat().st_size}
-    step(f"exported {quads:,} quads in {seconds:.0f}s; raw oxigraph load")
+    step(f"exported {quads:,} quads in {seconds:.0f}s; raw oxigraph load", result, args.output)
     location = parent / f"oxigraph-{models}"
-    oxigraph = str(Path(sys.executable).parent / "oxigraph")
     before = load()
     code, seconds, peak, _ = run_child(
         [oxigraph, "load", "--location", str(location), "--file", str(nquads)]
@@ -508,10 +556,14 @@ def run_size(models: int, parent: Path, args: argparse.Namespace) -> dict:
         "load_after": load(),
     }
     shutil.rmtree(location, ignore_errors=True)
-    step(f"oxigraph load {seconds:.0f}s")
+    step(f"oxigraph load {seconds:.0f}s", result, args.output)
 
     if not args.skip_pyshacl and not result.get("pyshacl_done"):
-        step(f"validation sample ({args.pyshacl_triples:,} triples) mlkg vs pyshacl")
+        step(
+            f"validation sample ({args.pyshacl_triples:,} triples) mlkg vs pyshacl",
+            result,
+            args.output,
+        )
         out = parent / f"pyshacl-{models}.json"
         code, seconds, peak, text = run_child(
             ["--child", "pyshacl", str(data), str(args.pyshacl_triples), str(out)]
@@ -522,11 +574,11 @@ def run_size(models: int, parent: Path, args: argparse.Namespace) -> dict:
             result["pyshacl"] = {"error": f"exit {code}", "output": text[-2000:]}
         args.skip_pyshacl = args.pyshacl_once
 
-    step("queries, lookups, search")
+    step("queries, lookups, search", result, args.output)
     result["queries"] = run_queries(data, args)
 
     if not args.skip_rdflib:
-        step("rdflib in-memory load + one query")
+        step("rdflib in-memory load + one query", result, args.output)
         limit = args.rdflib_max_quads
         code, seconds, peak, text = run_child(
             ["--child", "rdflib", str(nquads), str(limit)], timeout=args.rdflib_timeout
@@ -541,15 +593,28 @@ def run_size(models: int, parent: Path, args: argparse.Namespace) -> dict:
             }
         else:
             result["rdflib"] = {"error": f"exit {code} after {seconds:.0f}s"}
+    if args.virtuoso:
+        step("the same query set on Virtuoso (benchmarks/virtuoso.py)", result, args.output)
+        import virtuoso  # benchmarks/ is this script's folder, first on sys.path
+
+        entities = next(q["entities"] for q in result["queries"] if q["kind"] == "setup")
+        result["virtuoso"] = virtuoso.run(
+            nquads,
+            workdir=parent,
+            data_dir=None,
+            repeat=args.repeat,
+            timeout=args.query_timeout,
+            params=entities,
+        )
     nquads.unlink(missing_ok=True)
 
     if not args.skip_refresh:
-        step("refresh: rewriting 1% of the models")
+        step("refresh: rewriting 1% of the models", result, args.output)
         result["refresh_generate"] = generate(zoo, models, args.seed, refresh=0.01)
-        step("refresh: rebuilding")
+        step("refresh: rebuilding", result, args.output)
         result["refresh"] = run_build(data, zoo)
     result["finished"] = time.strftime("%H:%M:%S")
-    step(f"{models:,} models done")
+    step(f"{models:,} models done", result, args.output)
     return result
 
 
@@ -780,6 +845,11 @@ def table(result: dict) -> tuple[str, list[dict]]:
         "|---|---|---|---|",
     ]
     lines += [f"| {r['metric']} | {r['measured']} | {r['target']} | {r['status']} |" for r in rows]
+    if "virtuoso" in result:
+        import virtuoso
+
+        lines += ["", f"#### The same queries on Virtuoso ({models:,} models)", ""]
+        lines.append(virtuoso.table(result["virtuoso"]))
     return "\n".join(lines), rows
 
 
@@ -812,6 +882,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib-max-quads", type=int, default=10_000_000)
     parser.add_argument("--rdflib-timeout", type=float, default=1800.0)
     parser.add_argument("--skip-refresh", action="store_true")
+    parser.add_argument(
+        "--virtuoso",
+        action="store_true",
+        help="also load the N-Quads into a private Virtuoso (scripts/virtuoso.sh installs it "
+        "with apt) and time the same query set there",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
