@@ -102,9 +102,11 @@ class MappingPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        global _context
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        _context = None
 
     def map(
         self, raw_chunks: Iterable[Sequence[RawRecord]], validate: ValidateFn | None = None
