@@ -12,7 +12,8 @@ Each stage is a plain function with a narrow input and output, so every stage ca
   replaces changed ones.
 
 ``build`` streams records through map, validate and load in chunks of :data:`CHUNK_SIZE`, so
-memory stays flat whatever the size of the source.
+memory stays flat whatever the size of the source; the chunks are mapped and validated in
+worker processes (:mod:`mlkg.workers`) while this one loads.
 """
 
 from __future__ import annotations

@@ -75,8 +75,8 @@ class MappingPool:
     """``workers`` processes that map and validate chunks for one load; a context manager.
 
     Open it before the store: the workers are forked when it opens, so they copy a process
-    that holds no store and no threads, and inherit the compiled shapes and the run's context
-    instead of rebuilding them. Fork keeps scripts and notebooks that call :func:`mlkg.build`
+    that holds no open store, and inherit the compiled shapes and the run's context instead of
+    rebuilding them. Fork keeps scripts and notebooks that call :func:`mlkg.pipeline.build`
     working as they are (``spawn`` would re-run a script without a ``__main__`` guard in every
     worker); where fork is not the platform's safe default (anything but Linux) the pool maps
     in this process instead.

@@ -7,6 +7,7 @@ index alike; a worker that dies hands its chunk back; a killed build takes its w
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
@@ -19,15 +20,18 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from mlkg import pipeline, workers
+from mlkg.cli import cli
 from mlkg.config import resolve_settings
 from mlkg.errors import ConfigurationError
 from mlkg.generate import generate_zoo
 from mlkg.namespaces import XSD
 from mlkg.records import MappedRecord
 from mlkg.report import BuildReport
+from mlkg.sample_zoo import SAMPLE_DIR
 from tests.conftest import REPO
 from tests.test_pipeline import dataset, knowledge
 
@@ -176,3 +180,14 @@ def test_the_worker_count_comes_from_the_option_then_the_environment(tmp_path):
     assert resolve_settings(environ=environ, data_dir=tmp_path, build_workers=0).workers == 0
     default = resolve_settings(environ={}, data_dir=tmp_path).workers
     assert default == min(workers.MAX_WORKERS, max(0, (os.cpu_count() or 1) - 1))
+
+
+@pytest.mark.parametrize(("option", "parallel"), [("0", False), ("1", True)])
+def test_mlkg_build_workers_reaches_the_pipeline(tmp_path, option, parallel):
+    arguments = ["--data-dir", str(tmp_path), "-q", "build", "tfhub"]
+    arguments += ["--from", str(SAMPLE_DIR / "tfhub"), "--workers", option, "--json"]
+    result = CliRunner().invoke(cli, arguments)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output[result.output.index("{") :])
+    assert report["accepted"] > 0
+    assert ("index" in report["seconds"]) is parallel  # built beside the mapping in a worker
