@@ -94,7 +94,7 @@ def generate(
     \b
     Example:
         mlkg generate --models 100000 --seed 1 --output /tmp/zoo
-        mlkg build huggingface --from /tmp/zoo/huggingface -o kind=all
+        mlkg build huggingface --from /tmp/zoo/huggingface
         mlkg build tfhub --from /tmp/zoo/tfhub
         mlkg generate --models 100000 --seed 1 --output /tmp/zoo --refresh 0.01
     """
@@ -130,7 +130,7 @@ def generate(
         f"({report.files_per_second:.0f} files/s) to {output}\n"
         f"ground truth: {report.manifest}\n"
         "build it with:\n"
-        f"  mlkg build huggingface --from {output / 'huggingface'} -o kind=all\n"
+        f"  mlkg build huggingface --from {output / 'huggingface'}\n"
         f"  mlkg build tfhub --from {output / 'tfhub'}",
         err=True,
     )
