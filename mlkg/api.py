@@ -53,6 +53,7 @@ from pyoxigraph import (
 from mlkg.config import Settings, resolve_settings
 from mlkg.errors import MlkgError, QueryError, StoreError
 from mlkg.namespaces import PREFIXES, sparql_prologue
+from mlkg.server.linked_data import SPLITS
 
 if TYPE_CHECKING:  # pragma: no cover - imported lazily at run time
     import pandas
@@ -642,18 +643,15 @@ class Graph:
         facts: dict[str, list[Any]] = {}
         names: dict[str, str] = {}
         raw: dict[str, list[Any]] = {}
-        for row in self._select(
-            f"""SELECT DISTINCT ?p ?o ?name WHERE {{
-              {node} ?p ?o .
-              OPTIONAL {{ ?o skos:prefLabel|rdfs:label ?name }}
-            }}"""
-        ):
+        for row in self._select(f"SELECT DISTINCT ?p ?o WHERE {{ {node} ?p ?o }}"):
             p, o = row["p"], row["o"]
             values = raw.setdefault(p, [])
             if o not in values:
                 values.append(o)
-            if row["name"] is not None and isinstance(o, IRI) and o not in names:
-                names[o] = row["name"]
+            if isinstance(o, IRI) and o not in names:
+                name = self._stub_label(o, "skos:prefLabel|rdfs:label")
+                if name is not None:
+                    names[o] = name
         from mlkg.queries import compact_iri
 
         for p, values in raw.items():
@@ -703,31 +701,60 @@ class Graph:
     def _evaluations(self, node: NamedNode) -> Iterator[Evaluation]:
         rows = self._select(
             f"""SELECT ?e (SAMPLE(?metric_) AS ?metric) (SAMPLE(?value_) AS ?value)
-                   (SAMPLE(?on_) AS ?on) (SAMPLE(?parent_) AS ?parent) (SAMPLE(?split_) AS ?split)
-                   (SAMPLE(?label_) AS ?label) (SAMPLE(?title_) AS ?title)
+                   (SAMPLE(?on_) AS ?on) (SAMPLE(?label_) AS ?label) (SAMPLE(?title_) AS ?title)
                    (SAMPLE(?verified_) AS ?verified) (SAMPLE(?raw_) AS ?raw) WHERE {{
               ?e mlkg:evaluatedModel {node} ; mlkg:metric ?metric_ ; mlkg:value ?value_ .
-              OPTIONAL {{ ?e mlkg:onDataset ?on_
-                          OPTIONAL {{ ?on_ dcterms:isPartOf ?parent_ ; mlkg:splitName ?split_ }} }}
+              OPTIONAL {{ ?e mlkg:onDataset ?on_ }}
               OPTIONAL {{ ?e mlkg:forLabel ?label_ }}
               OPTIONAL {{ ?e rdfs:label ?title_ }}
               OPTIONAL {{ ?e mlkg:verified ?verified_ }}
               OPTIONAL {{ ?e mlkg:rawValue ?raw_ }}
             }} GROUP BY ?e ORDER BY ?e"""
         )
+        parents, names = self._split_parts(
+            {row["on"] for row in rows if isinstance(row["on"], IRI)}
+        )
         for row in rows:
+            on = row["on"]
+            split = names.get(on) if on in parents else None
             yield Evaluation(
                 iri=row["e"],
                 metric=row["metric"],
                 value=row["value"],
-                dataset=row["parent"] or row["on"],
-                split=row["split"],
-                on=row["on"],
+                dataset=parents[on] if split is not None else on,
+                split=split,
+                on=on,
                 label=row["label"],
                 title=row["title"],
                 verified=row["verified"] if isinstance(row["verified"], bool) else None,
                 raw_value=None if row["raw"] is None else str(row["raw"]),
             )
+
+    def _stub_label(self, iri: IRI, path: str = "rdfs:label") -> str | None:
+        """One label of a resource many records repeat (a hyperparameter's label is in each
+        configured model's record, a publisher's in each of its models'): ``LIMIT 1`` reads one
+        copy, where a join read them all (seconds per model at 100,000 models)."""
+        rows = self._select(f"SELECT ?name WHERE {{ {NamedNode(iri)} {path} ?name }} LIMIT 1")
+        return str(rows[0]["name"]) if rows else None
+
+    def _split_parts(self, ons: set[IRI]) -> tuple[dict[IRI, IRI], dict[IRI, str]]:
+        """The dataset and split name of each split in ``ons`` (the least, if several).
+
+        Asked apart from the evaluations (:data:`~mlkg.server.linked_data.SPLITS`): a split's
+        facts are repeated in the record of every model evaluated on it, and joining them to
+        the evaluations multiplied rows by the square of that count (seconds per model at
+        100,000 models)."""
+        parents: dict[IRI, IRI] = {}
+        names: dict[IRI, str] = {}
+        if ons:
+            values = " ".join(str(NamedNode(on)) for on in sorted(ons))
+            for row in self._select(SPLITS % values):
+                if row["dataset"] is not None:
+                    parents[row["on"]] = min(row["dataset"], parents.get(row["on"], row["dataset"]))
+                if row["split"] is not None:
+                    split = str(row["split"])
+                    names[row["on"]] = min(split, names.get(row["on"], split))
+        return parents, names
 
     def _configuration(self, node: NamedNode) -> TrainingConfiguration | None:
         runs = self._select(
@@ -743,13 +770,12 @@ class Graph:
         settings: dict[str, Any] = {}
         if config is not None:
             for row in self._select(
-                f"""SELECT DISTINCT ?hp ?name ?value WHERE {{
+                f"""SELECT DISTINCT ?hp ?value WHERE {{
                   {NamedNode(config)} mlkg:setting ?s .
                   ?s mlkg:hyperParameter ?hp ; mlkg:value ?value .
-                  OPTIONAL {{ ?hp rdfs:label ?name }}
                 }} ORDER BY ?hp"""
             ):
-                settings[str(row["name"] or IRI(row["hp"]).name)] = row["value"]
+                settings[self._stub_label(row["hp"]) or IRI(row["hp"]).name] = row["value"]
         datasets = tuple(
             sorted(
                 row["d"]
@@ -772,24 +798,39 @@ class Graph:
 
     def _edges(self, pattern: str) -> list[LineageEdge]:
         rows = self._select(
-            f"""SELECT DISTINCT ?model ?relation ?base ?modelId ?baseId WHERE {{
+            f"""SELECT DISTINCT ?model ?relation ?base WHERE {{
               VALUES ?relation {{ {_LINEAGE_VALUES} }}
               {pattern}
-              OPTIONAL {{ ?model dcterms:identifier ?modelId }}
-              OPTIONAL {{ ?base dcterms:identifier ?baseId }}
             }}"""
         )
-        edges = {
-            (row["model"], row["relation"].name, row["base"]): LineageEdge(
+        ids = self._identifiers({row[k] for row in rows for k in ("model", "base")})
+        edges = [
+            LineageEdge(
                 model=row["model"],
                 relation=row["relation"].name,
                 base=row["base"],
-                model_id=None if row["modelId"] is None else str(row["modelId"]),
-                base_id=None if row["baseId"] is None else str(row["baseId"]),
+                model_id=ids.get(row["model"]),
+                base_id=ids.get(row["base"]),
             )
             for row in rows
-        }
-        return [edges[key] for key in sorted(edges)]
+        ]
+        return sorted(edges, key=lambda e: (e.model, e.relation, e.base))
+
+    def _identifiers(self, iris: set[IRI]) -> dict[IRI, str]:
+        """The (least) ``dcterms:identifier`` of each IRI, asked apart from the edges: a base
+        model's identifier is repeated in every derived model's record, and joining it to each
+        of the base's edges read every copy once per edge."""
+        found: dict[IRI, str] = {}
+        ordered = sorted(i for i in iris if isinstance(i, IRI))
+        for start in range(0, len(ordered), 500):
+            values = " ".join(str(NamedNode(i)) for i in ordered[start : start + 500])
+            for row in self._select(
+                f"SELECT DISTINCT ?x ?id WHERE {{ VALUES ?x {{ {values} }} "
+                "?x dcterms:identifier ?id }"
+            ):
+                identifier = str(row["id"])
+                found[row["x"]] = min(identifier, found.get(row["x"], identifier))
+        return found
 
     def lineage(self, model: str | IRI | Model, direction: str = "up") -> list[LineageEdge]:
         """The lineage edges above a model (``"up"``: what it was made from, transitively),
