@@ -45,7 +45,7 @@ import time
 import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +70,23 @@ MISS: Any = _Miss()
 Signature = tuple[int, int, int, int]
 
 
-def signature(stat: os.stat_result) -> Signature:
+def signature(stat: os.stat_result | FileStat) -> Signature:
     """What must not change for a cached value to stay valid."""
     return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+class FileStat(NamedTuple):
+    """The part of an ``os.stat_result`` the cache compares, for a crawler that keeps the stat
+    of every file it found until it reads them: a fraction of the size of the whole result."""
+
+    st_size: int
+    st_mtime_ns: int
+    st_ctime_ns: int
+    st_ino: int
+
+    @classmethod
+    def of(cls, stat: os.stat_result) -> FileStat:
+        return cls(*signature(stat))
 
 
 class StatCache:
@@ -195,7 +209,13 @@ class StatCache:
 
     # -- entries --------------------------------------------------------------------------------
 
-    def get(self, key: str, stat: os.stat_result | None) -> Any:
+    @property
+    def keeps_entries(self) -> bool:
+        """Whether :meth:`retain` can drop anything: the cache is open and holds entries from
+        an earlier crawl (a crawler need not collect the keys it found otherwise)."""
+        return self._conn is not None and not self._empty
+
+    def get(self, key: str, stat: os.stat_result | FileStat | None) -> Any:
         """The value stored for ``key`` if ``stat`` still matches and is not racy, else MISS."""
         if self._conn is None or stat is None or self._empty:
             self.misses += 1

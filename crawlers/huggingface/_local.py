@@ -37,14 +37,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import zlib
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from crawlers._stat_cache import StatCache, code_fingerprint, read_head
+from crawlers._stat_cache import FileStat, StatCache, code_fingerprint, read_head
 from crawlers.huggingface._records import (
+    KINDS,
     MAX_FILE_BYTES,
     decode_text,
     is_eval_results_path,
@@ -71,34 +73,62 @@ CACHE_FILE = "local-folder.sqlite3"
 CACHE_FORMAT = 1
 
 
+# The walk keeps what it found of every repository until it yields the records in id order, so
+# what follows is the crawl's memory per record (about 2 KB on a generated zoo, where keeping the
+# parsed API responses made it 6.5 KB): paths are kept once, below the shared crawled folder; a
+# stat as the four numbers the cache compares; an API response as its JSON text, compressed,
+# parsed again when its record is made (the parsed object is about nine times that size).
+
+
+def _path(root: str, rel: str) -> str:
+    """The path of the file ``rel`` below ``root``, as the walk's ``DirEntry.path`` spells it."""
+    return os.path.join(root, *rel.split("/"))
+
+
 @dataclass(slots=True)
 class _File:
-    """A file the walk found: its path, its path below the crawled folder (the cache key) and
-    its ``lstat`` (``None`` when that failed; such a file is always read)."""
+    """A file the walk found: the crawled folder, its path below it (the cache key) and what
+    the cache compares of its ``lstat`` (``None`` when that failed; such a file is always
+    read)."""
 
-    path: str
+    root: str
     rel: str
-    stat: os.stat_result | None
+    stat: FileStat | None
+
+    @property
+    def path(self) -> str:
+        return _path(self.root, self.rel)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Repo:
-    """The files found for one repository."""
+    """The files found for one repository (``rid``: its record id). ``infos`` holds its API
+    responses as (lastModified, path below ``root``, compressed JSON text)."""
 
+    root: str
     kind: str
-    repo_id: str
+    rid: str
     card: _File | None = None
     card_in_folder: bool = False
     config: _File | None = None
     evals: dict[str, _File] = field(default_factory=dict)
-    infos: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    infos: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+    @property
+    def repo_id(self) -> str:
+        return self.rid[len(KINDS[self.kind]) + 1 :]
+
+    def responses(self) -> list[tuple[str, str, bytes]]:
+        """(lastModified, path, compressed JSON) of the API responses, oldest first."""
+        found = [(modified, _path(self.root, rel), blob) for modified, rel, blob in self.infos]
+        return sorted(found, key=lambda item: (item[0], item[1]))
 
     @property
     def location(self) -> str:
         if self.card is not None:
             return self.card.path
         if self.infos:
-            return max(self.infos, key=lambda item: (item[0], item[1]))[1]
+            return self.responses()[-1][1]
         return (self.config or next(iter(self.evals.values()))).path
 
 
@@ -137,25 +167,29 @@ def scan(folder: Path, cache: StatCache | None = None) -> dict[str, _Repo]:
     ``stat`` is unchanged). The cache keeps only the files found."""
     cache = cache or StatCache(None, root="", namespace="")
     repos: dict[str, _Repo] = {}
-    found: set[str] = set()
+    # The keys of the files found, for the cache to drop the others; only collected when it
+    # holds entries of an earlier crawl (else there is nothing to drop).
+    found: set[str] | None = set() if cache.keeps_entries else None
+    root = str(folder)
 
     def repo(kind: str, repo_id: str) -> _Repo:
         rid = record_id(kind, repo_id)
         found_repo = repos.get(rid)
         if found_repo is None:
-            found_repo = repos[rid] = _Repo(kind, repo_id)
+            found_repo = repos[rid] = _Repo(root, kind, rid)
         return found_repo
 
     def file(entry: os.DirEntry[str], parts: tuple[str, ...], role: str) -> _File:
         rel = "/".join(parts)
-        found.add(f"{role}:{rel}")
+        if found is not None:
+            found.add(f"{role}:{rel}")
         try:
-            stat = entry.stat(follow_symlinks=False)
+            stat = FileStat.of(entry.stat(follow_symlinks=False))
         except OSError:
             stat = None
-        return _File(entry.path, rel, stat)
+        return _File(root, rel, stat)
 
-    for entry, parts in _walk(str(folder), ()):
+    for entry, parts in _walk(root, ()):
         kind, rel = _kind_of(parts)
         name = rel[-1]
         if EVAL_FOLDER in rel[:-1]:
@@ -182,7 +216,8 @@ def scan(folder: Path, cache: StatCache | None = None) -> dict[str, _Repo]:
                 logger.warning("%s: second card for %s ignored", entry.path, found_repo.repo_id)
         elif name.endswith(".json"):
             _add_response(file(entry, parts, "json"), rel, kind, repo, cache)
-    cache.retain(found)
+    if found is not None:
+        cache.retain(found)
     return repos
 
 
@@ -252,7 +287,9 @@ def _add_response(
         logger.debug("%s: a JSON object without id or modelId; ignored", file.path)
         return
     modified = info.get("lastModified")
-    repo(kind, named).infos.append((modified if isinstance(modified, str) else "", file.path, info))
+    # _data parses the text again: the same object, at a ninth of the memory until then.
+    blob = zlib.compress(json.dumps(info, separators=(",", ":")).encode("ascii"), 1)
+    repo(kind, named).infos.append((modified if isinstance(modified, str) else "", file.rel, blob))
 
 
 def _response(file: _File, cache: StatCache) -> dict[str, Any] | None:
@@ -313,8 +350,8 @@ def _data(repo: _Repo, cache: StatCache) -> dict[str, Any]:
     """The record data of one repository, reading its card, config and eval results now (or
     taking them from ``cache`` when unchanged)."""
     info: dict[str, Any] | None = None
-    for _, _, response in sorted(repo.infos, key=lambda item: (item[0], item[1])):
-        info = {**(info or {}), **response}
+    for _, _, blob in repo.responses():
+        info = {**(info or {}), **json.loads(zlib.decompress(blob))}
     flags: list[str] = []
     problems: list[str] = []
     card = config = None
