@@ -29,13 +29,17 @@ Models with the same ``arch`` are linked pairwise (within timm too: ``tv_resnet1
 ``resnet101.tv_in1k`` are one file). Not linked: ``.tv2_in1k`` (torchvision's later V2 weights,
 which the PyTorch Hub pages, pinned to ``pytorch/vision:v0.10.0``, do not load), and look-alike
 names without such evidence (timm's own ``resnet50.a1_in1k`` is a different training run).
+
+After a load that changed a few records, only the groups of the architectures those records had
+or have are recomputed (:func:`touched_archs`, :func:`same_weights_update`; the loading module
+keeps the graph in step, see :class:`mlkg.loading.LinkChanges`).
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from itertools import permutations
 
@@ -43,10 +47,11 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from mlkg.iris import Iris
 from mlkg.namespaces import MLKG, RDFS
-from mlkg.store import GraphStore
+from mlkg.store import GraphStore, values_batches
 
 TORCHVISION = "https://github.com/pytorch/vision"
 SAME_WEIGHTS_GRAPH = "graph/derived/same-weights"
+SAME_WEIGHTS_LABEL = "the same weights published in two zoos"
 
 _TIMM_TAG = re.compile(r"(?P<arch>[a-z0-9_]+)\.tv_in1k")
 _TIMM_LEGACY = re.compile(r"tv_(?P<arch>[a-z0-9_]+)")
@@ -63,6 +68,34 @@ SELECT DISTINCT ?model ?hub ?id ?entrypoint ?repository ?download WHERE {
   OPTIONAL { ?model mlkg:sourceRepository ?repository }
   OPTIONAL { ?model schema:downloadUrl ?download }
 }"""
+
+
+#: :data:`CANDIDATES` for some models only, one pattern per graph (the union of the named graphs
+#: without asking for it as the default graph, which an external store may build per query).
+MODEL_CANDIDATES = """
+SELECT DISTINCT ?model ?hub ?id ?entrypoint ?repository ?download WHERE {
+  VALUES ?model { %s }
+  VALUES ?hub { %s }
+  GRAPH ?g1 { ?model mlkg:hub ?hub }
+  GRAPH ?g2 { ?model a mlkg:Model }
+  GRAPH ?g3 { ?model dcterms:identifier ?id }
+  GRAPH ?g4 { ?t foaf:topic ?model }
+  OPTIONAL { GRAPH ?g5 { ?model mlkg:entrypoint ?entrypoint } }
+  OPTIONAL { GRAPH ?g6 { ?model mlkg:sourceRepository ?repository } }
+  OPTIONAL { GRAPH ?g7 { ?model schema:downloadUrl ?download } }
+}"""
+
+#: Models of the two hubs that may hold some architectures' weights (the rule then decides).
+ARCH_MEMBERS = """
+SELECT DISTINCT ?model WHERE {
+  VALUES ?hub { %s }
+  GRAPH ?g1 { ?model mlkg:hub ?hub }
+  { GRAPH ?g2 { ?model dcterms:identifier ?v } FILTER(STR(?v) IN (%s)) }
+  UNION { GRAPH ?g2 { ?model mlkg:entrypoint ?v } FILTER(STR(?v) IN (%s)) }
+  UNION { GRAPH ?g2 { ?model schema:downloadUrl ?v } FILTER(%s) }
+}"""
+#: Architectures per :data:`ARCH_MEMBERS` query.
+ARCH_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -126,6 +159,107 @@ def same_weights_links(models: Iterable[ModelFacts]) -> set[tuple[NamedNode, Nam
     return {pair for members in groups.values() for pair in permutations(sorted(members), 2)}
 
 
+def _hubs(iris: Iris) -> dict[str, str]:
+    return {iris.hub(name).value: name for name in ("timm", "pytorch-hub")}
+
+
+def _facts(rows, hubs: dict[str, str]) -> list[ModelFacts]:
+    def value(row, key):
+        return row[key].value if row[key] is not None else None
+
+    return [
+        ModelFacts(
+            row["model"],
+            hubs[row["hub"].value],
+            row["id"].value,
+            value(row, "entrypoint"),
+            value(row, "repository"),
+            value(row, "download"),
+        )
+        for row in rows
+    ]
+
+
+def model_facts(store: GraphStore, iris: Iris, models: Iterable[NamedNode]) -> list[ModelFacts]:
+    """What the rule reads about ``models`` (the :data:`CANDIDATES` rows of those models)."""
+    hubs = _hubs(iris)
+    in_hubs = " ".join(f"<{iri}>" for iri in hubs)
+    named = sorted({m for m in models if isinstance(m, NamedNode)}, key=str)
+    return [
+        facts
+        for batch in values_batches(named)
+        for facts in _facts(
+            store.query(MODEL_CANDIDATES % (batch, in_hubs), union_default_graph=False), hubs
+        )
+    ]
+
+
+def touched_archs(store: GraphStore, iris: Iris, models: Iterable[NamedNode]) -> set[str]:
+    """The architectures whose weights ``models`` hold, according to the store as it is now.
+
+    Called before a load rewrites or drops graphs that mention the models (their old facts) and
+    after it (their new ones): the groups of those architectures are the ones that may change.
+    """
+    return {
+        arch for facts in model_facts(store, iris, models) if (arch := torchvision_weights(facts))
+    }
+
+
+def arch_members(store: GraphStore, iris: Iris, archs: Collection[str]) -> set[NamedNode]:
+    """Models of timm and PyTorch Hub whose facts may make them hold one of ``archs``' weights:
+    every model the rule gives one of them, and maybe a few more."""
+    found: set[NamedNode] = set()
+    in_hubs = " ".join(f"<{iri}>" for iri in _hubs(iris))
+    ordered = sorted(archs)
+    for start in range(0, len(ordered), ARCH_BATCH):
+        batch = ordered[start : start + ARCH_BATCH]
+        identifiers = [f"{arch}.tv_in1k" for arch in batch] + [f"tv_{arch}" for arch in batch]
+        downloads = [
+            f"STRSTARTS(STR(?v), {Literal(f'{scheme}://download.pytorch.org/models/{arch}-')})"
+            for arch in batch
+            for scheme in ("http", "https")
+        ]
+        query = ARCH_MEMBERS % (
+            in_hubs,
+            ", ".join(str(Literal(i)) for i in identifiers),
+            ", ".join(str(Literal(a)) for a in batch),
+            " || ".join(downloads),
+        )
+        found.update(row["model"] for row in store.query(query, union_default_graph=False))
+    return found
+
+
+def same_weights_update(
+    store: GraphStore, iris: Iris, models: Collection[NamedNode], archs: Collection[str]
+) -> tuple[set[NamedNode], set[tuple[NamedNode, NamedNode]]]:
+    """The models whose ``mlkg:sameWeightsAs`` links may have changed, and those links now.
+
+    ``models`` are the models whose facts a load may have changed, ``archs`` the architectures
+    they held before it (:func:`touched_archs`). Returns (X, links): every link of the derived
+    graph with an end in X is one of ``links`` (those with an end in X are exactly the ones the
+    whole store gives); links with no end in X did not change. Both are empty when no touched
+    model holds torchvision weights, before or after.
+    """
+    models = set(models)
+    facts = model_facts(store, iris, models)
+    archs = set(archs) | {arch for f in facts if (arch := torchvision_weights(f))}
+    if not archs:
+        return set(), set()
+    fetched = models | arch_members(store, iris, archs)
+    facts += model_facts(store, iris, fetched - models)
+    held: dict[NamedNode, set[str]] = defaultdict(set)
+    for f in facts:
+        if arch := torchvision_weights(f):
+            held[f.model].add(arch)
+    touched = models | {model for model, its in held.items() if its & archs}
+    # A touched model may hold the weights of another group too: its links there have an end
+    # in X, so that group must be complete as well.
+    extra = {arch for model in touched for arch in held.get(model, ())} - archs
+    if extra:
+        facts += model_facts(store, iris, arch_members(store, iris, extra) - fetched)
+    return touched, same_weights_links(facts)
+
+
 def derive_same_weights(store: GraphStore, iris: Iris) -> int:
     """Link the same weights across zoos (``mlkg:sameWeightsAs``, both directions).
 
@@ -133,21 +267,11 @@ def derive_same_weights(store: GraphStore, iris: Iris) -> int:
     only when its content changes, so an unchanged re-run writes nothing. Returns the number of
     links (each direction counts).
     """
-    hubs = {iris.hub(name).value: name for name in ("timm", "pytorch-hub")}
-    rows = store.query(CANDIDATES % " ".join(f"<{iri}>" for iri in hubs))
-    models = [
-        ModelFacts(
-            row["model"],
-            hubs[row["hub"].value],
-            row["id"].value,
-            *(row[k].value if row[k] is not None else None for k in ("entrypoint", "repository")),
-            row["download"].value if row["download"] is not None else None,
-        )
-        for row in rows
-    ]
+    hubs = _hubs(iris)
+    models = _facts(store.query(CANDIDATES % " ".join(f"<{iri}>" for iri in hubs)), hubs)
     graph = iris.resource(SAME_WEIGHTS_GRAPH)
     quads = {Quad(s, MLKG.sameWeightsAs, o, graph) for s, o in same_weights_links(models)}
-    label = Quad(graph, RDFS.label, Literal("the same weights published in two zoos"), graph)
+    label = Quad(graph, RDFS.label, Literal(SAME_WEIGHTS_LABEL), graph)
     quads.add(label)
     if set(store.quads(graph)) != quads:
         store.replace_graphs({graph: list(quads)})

@@ -70,6 +70,7 @@ from mlkg.errors import QueryError, StoreError
 from mlkg.namespaces import MLKG, ONTOLOGY_IRI, PREFIXES
 from mlkg.records import Term
 from mlkg.server.sparql_text import has_dataset_clause, tokens
+from mlkg.store import update_text
 
 logger = logging.getLogger(__name__)
 
@@ -618,6 +619,12 @@ class RemoteStore:
         for start in range(0, len(graphs), DROP_BATCH):
             batch = graphs[start : start + DROP_BATCH]
             self.post_update(" ;\n".join(f"DROP SILENT GRAPH {g}" for g in batch))
+
+    def update_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
+        """Delete ``remove`` and insert ``add`` (quads in named graphs), in one request."""
+        text = update_text(remove, add)
+        if text:
+            self.post_update(text)
 
     def load_file(self, path: Path, graph: NamedNode, *, base_iri: str | None = None) -> None:
         """Replace ``graph`` with the triples of one RDF file."""

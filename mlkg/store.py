@@ -76,6 +76,8 @@ class GraphStore(Protocol):
 
     def drop_graphs(self, graphs: Iterable[NamedNode]) -> None: ...
 
+    def update_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None: ...
+
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]: ...
 
     def named_graphs(self) -> Iterator[NamedNode]: ...
@@ -97,6 +99,36 @@ def to_ntriples_block(quads: Iterable[Quad]) -> str:
             f"{quad.subject} {quad.predicate} {quad.object} ."
         )
     return "\n".join(f"GRAPH {g} {{\n{chr(10).join(lines)}\n}}" for g, lines in by_graph.items())
+
+
+#: Terms per ``VALUES`` block of a query restricted to some resources: bounds the query text.
+VALUES_BATCH = 500
+
+
+def values_batches(terms: Iterable[object], size: int = VALUES_BATCH) -> Iterator[str]:
+    """Terms (IRIs, literals; or rows such as ``(<a> "b")``) as the bodies of ``VALUES``
+    blocks of at most ``size`` each."""
+    batch: list[str] = []
+    for term in terms:
+        batch.append(str(term))
+        if len(batch) == size:
+            yield " ".join(batch)
+            batch = []
+    if batch:
+        yield " ".join(batch)
+
+
+def update_text(remove: Iterable[Quad], add: Iterable[Quad]) -> str:
+    """A SPARQL update deleting ``remove`` then inserting ``add``; empty when both are."""
+    parts = [
+        f"{verb} {{\n{block}\n}}"
+        for verb, block in (
+            ("DELETE DATA", to_ntriples_block(remove)),
+            ("INSERT DATA", to_ntriples_block(add)),
+        )
+        if block
+    ]
+    return " ;\n".join(parts)
 
 
 class EmbeddedStore:
@@ -266,6 +298,12 @@ class EmbeddedStore:
         for start in range(0, len(graphs), REPLACE_BATCH):
             batch = graphs[start : start + REPLACE_BATCH]
             self._store.update("".join(f"DROP SILENT GRAPH {g} ;\n" for g in batch).rstrip(";\n"))
+
+    def update_quads(self, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
+        """Delete ``remove`` and insert ``add`` (quads in named graphs), in one transaction."""
+        text = update_text(remove, add)
+        if text:
+            self._store.update(text)
 
     def load_file(self, path: Path, graph: NamedNode, *, base_iri: str | None = None) -> None:
         """Replace ``graph`` with the triples of one RDF file, in one transaction."""

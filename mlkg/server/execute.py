@@ -263,6 +263,7 @@ class LiveWriter:
         self.settings = settings
 
     def run(self, job: UpdateJob | GraphWriteJob) -> Outcome:
+        from mlkg.loading import mark_derived_stale
         from mlkg.store import EmbeddedStore
 
         try:
@@ -282,6 +283,7 @@ class LiveWriter:
             else:
                 outcome = write_graph(store, job, self.settings)
             if outcome.status < 300:
+                mark_derived_stale(embedded, self.settings.iris)
                 publish_snapshot(self.settings, embedded)
             return outcome
         finally:
