@@ -24,7 +24,7 @@ Design decisions (the contract other stages rely on):
   ``iree/mobilebert/fp32``, with a warning); the pipeline's link check flags them.
 * **Versions.** Each version is its own ``mlkg:Model`` with ``mlkg:version`` (xsd:integer) and
   ``mlkg:modelName`` (the handle without its version). The ``mlkg:revisionOf`` links between
-  consecutive published versions are derived after loading (:mod:`mlkg.loading`): only the whole
+  consecutive published versions are derived after loading (:mod:`mlkg.links`): only the whole
   catalogue knows which versions exist, and TF Hub has gaps such as
   ``.../classification/1, 3, 4, 5``.
 * **Licence.** A model page without ``license`` gets TF Hub's default, ``dcterms:license`` SPDX

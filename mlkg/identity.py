@@ -32,7 +32,7 @@ names without such evidence (timm's own ``resnet50.a1_in1k`` is a different trai
 
 After a load that changed a few records, only the groups of the architectures those records had
 or have are recomputed (:func:`touched_archs`, :func:`same_weights_update`; the loading module
-keeps the graph in step, see :class:`mlkg.loading.LinkChanges`).
+keeps the graph in step, see :class:`mlkg.links.LinkChanges`).
 """
 
 from __future__ import annotations

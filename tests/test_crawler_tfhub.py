@@ -24,7 +24,7 @@ from crawlers import get_source
 from crawlers.tfhub import MAX_DOCUMENT_BYTES, SOURCE, crawl, map_record
 from mlkg.errors import SourceNotFoundError
 from mlkg.iris import Iris
-from mlkg.loading import revision_links
+from mlkg.links import revision_links
 from mlkg.namespaces import (
     DCTERMS,
     MLKG,

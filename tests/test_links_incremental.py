@@ -27,16 +27,16 @@ from mlkg.config import Settings, resolve_settings
 from mlkg.generate import generate_zoo
 from mlkg.identity import CANDIDATES, SAME_WEIGHTS_GRAPH, derive_same_weights
 from mlkg.iris import Iris
-from mlkg.loading import (
+from mlkg.links import (
     PENDING_GRAPH,
     REVISIONS_GRAPH,
     UNRESOLVED,
     UNRESOLVED_GRAPH,
     VERSIONED_MODELS,
-    LoadSession,
     check_links,
     derive_revisions,
 )
+from mlkg.loading import LoadSession
 from mlkg.pipeline import build, load_chunks
 from mlkg.remote_store import RemoteStore
 from mlkg.report import BuildReport
@@ -532,8 +532,8 @@ def test_a_large_load_derives_from_the_whole_store(tmp_path, monkeypatch):
     settings = settings_for(tmp_path / "data")
     for source in SOURCES:
         build_source(settings, zoos, source)
-    monkeypatch.setattr("mlkg.loading.INCREMENTAL_MIN_GRAPHS", 2)
-    monkeypatch.setattr("mlkg.loading.INCREMENTAL_SHARE", 0.0)
+    monkeypatch.setattr("mlkg.links.INCREMENTAL_MIN_GRAPHS", 2)
+    monkeypatch.setattr("mlkg.links.INCREMENTAL_SHARE", 0.0)
     log = QueryLog(monkeypatch)
     for page in zoos.pages(zoos.tfhub)[:5]:
         page.unlink()

@@ -263,7 +263,7 @@ class LiveWriter:
         self.settings = settings
 
     def run(self, job: UpdateJob | GraphWriteJob) -> Outcome:
-        from mlkg.loading import mark_derived_stale
+        from mlkg.links import mark_derived_stale
         from mlkg.store import EmbeddedStore
 
         try:
