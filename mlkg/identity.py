@@ -31,7 +31,7 @@ which the PyTorch Hub pages, pinned to ``pytorch/vision:v0.10.0``, do not load),
 names without such evidence (timm's own ``resnet50.a1_in1k`` is a different training run).
 
 After a load that changed a few records, only the groups of the architectures those records had
-or have are recomputed (:func:`touched_archs`, :func:`same_weights_update`; the loading module
+or have are recomputed (:func:`touched_archs`, :func:`same_weights_update`; the links stage
 keeps the graph in step, see :class:`mlkg.links.LinkChanges`).
 """
 
