@@ -52,6 +52,7 @@ from pyoxigraph import (
 
 from mlkg.config import Settings, resolve_settings
 from mlkg.errors import MlkgError, QueryError, StoreError
+from mlkg.links import DERIVATION_PROPERTIES
 from mlkg.namespaces import PREFIXES, sparql_prologue
 from mlkg.server.linked_data import SPLITS
 
@@ -92,14 +93,7 @@ _INTEGERS = frozenset(
 _FLOATS = frozenset(_XSD + name for name in ("double", "float", "decimal"))
 _DATETIMES = frozenset((_XSD + "dateTime", _XSD + "dateTimeStamp"))
 #: The lineage properties of the vocabulary contract (``mlkg:derivedFrom`` and its sub-properties).
-LINEAGE_RELATIONS = (
-    "derivedFrom",
-    "fineTunedFrom",
-    "adapterOf",
-    "quantizedFrom",
-    "mergedFrom",
-    "convertedFrom",
-)
+LINEAGE_RELATIONS = DERIVATION_PROPERTIES
 #: Record graphs read and validated together by :meth:`Graph.validate` (bounds memory).
 VALIDATE_BATCH = 500
 _LINEAGE_PATH = "|".join(f"mlkg:{name}" for name in LINEAGE_RELATIONS)

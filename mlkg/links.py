@@ -30,15 +30,17 @@ from mlkg.store import GraphStore, values_batches
 logger = logging.getLogger(__name__)
 
 
-LINEAGE_PROPERTIES = (
+#: ``mlkg:derivedFrom`` and its sub-properties (the vocabulary contract's lineage relations).
+DERIVATION_PROPERTIES = (
     "derivedFrom",
     "fineTunedFrom",
     "adapterOf",
     "quantizedFrom",
     "mergedFrom",
     "convertedFrom",
-    "revisionOf",
 )
+#: The links a lineage target is checked for: the derivations and ``mlkg:revisionOf``.
+LINEAGE_PROPERTIES = (*DERIVATION_PROPERTIES, "revisionOf")
 
 
 def _replace_if_changed(store: GraphStore, graph: NamedNode, quads: set[Quad]) -> None:
