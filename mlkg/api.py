@@ -55,6 +55,7 @@ from mlkg.errors import MlkgError, QueryError, StoreError
 from mlkg.links import DERIVATION_PROPERTIES
 from mlkg.namespaces import PREFIXES, sparql_prologue
 from mlkg.server.linked_data import SPLITS
+from mlkg.store import values_batches
 
 if TYPE_CHECKING:  # pragma: no cover - imported lazily at run time
     import pandas
@@ -815,9 +816,8 @@ class Graph:
         model's identifier is repeated in every derived model's record, and joining it to each
         of the base's edges read every copy once per edge."""
         found: dict[IRI, str] = {}
-        ordered = sorted(i for i in iris if isinstance(i, IRI))
-        for start in range(0, len(ordered), 500):
-            values = " ".join(str(NamedNode(i)) for i in ordered[start : start + 500])
+        ordered = [NamedNode(i) for i in sorted(i for i in iris if isinstance(i, IRI))]
+        for values in values_batches(ordered):
             for row in self._select(
                 f"SELECT DISTINCT ?x ?id WHERE {{ VALUES ?x {{ {values} }} "
                 "?x dcterms:identifier ?id }"

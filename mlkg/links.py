@@ -115,6 +115,12 @@ SELECT DISTINCT ?model ?hub ?name ?version WHERE {
 }"""
 
 
+def _version_row(row) -> tuple[NamedNode, str, str, int]:
+    """A :data:`VERSIONED_MODELS` (or :data:`SERIES_ROWS`) solution as a :func:`revision_links`
+    row."""
+    return row["model"], row["hub"].value, row["name"].value, int(row["version"].value)
+
+
 def revision_links(
     versions: Iterable[tuple[NamedNode, str, str, int]],
 ) -> list[tuple[NamedNode, NamedNode]]:
@@ -174,7 +180,7 @@ def series_rows(
     """The :func:`revision_links` rows of every versioned model of ``series``."""
     keys = sorted(f"({hub} {name})" for hub, name in series)
     return [
-        (row["model"], row["hub"].value, row["name"].value, int(row["version"].value))
+        _version_row(row)
         for batch in values_batches(keys)
         for row in store.query(
             SERIES_ROWS % f"VALUES (?hub ?name) {{ {batch} }}", union_default_graph=False
@@ -218,10 +224,7 @@ def derive_revisions(store: GraphStore, iris: Iris, changes: LinkChanges | None 
     if changes is not None and not changes.full:
         touched, links = revisions_update(store, changes.versioned, changes.series)
         return relink(store, graph, MLKG.revisionOf, touched, links)
-    rows = [
-        (row["model"], row["hub"].value, row["name"].value, int(row["version"].value))
-        for row in store.query(VERSIONED_MODELS)
-    ]
+    rows = [_version_row(row) for row in store.query(VERSIONED_MODELS)]
     quads = {Quad(new, MLKG.revisionOf, old, graph) for new, old in revision_links(rows)}
     label = Quad(graph, RDFS.label, Literal(REVISIONS_LABEL), graph)
     _replace_if_changed(store, graph, quads | {label})
@@ -377,8 +380,7 @@ class LinkChanges:
     def writing(self, store: GraphStore, graphs: Collection[NamedNode], *, new: bool) -> None:
         """Before ``graphs`` are written or dropped; ``new``: they are not in the store yet."""
         if not self.marked:
-            marker = Quad(self.pending, RDFS.label, Literal(PENDING_LABEL), self.pending)
-            store.replace_graphs({self.pending: [marker]})
+            mark_derived_stale(store, self.iris)
             self.marked = True
         if self.full:
             return
